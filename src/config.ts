@@ -1,0 +1,318 @@
+/**
+ * The only reader of the process environment. Every variable of the
+ * configuration table is validated here once, at start; an invalid value
+ * stops the program with a `ConfigError` naming the variable and what was
+ * expected. Secrets are kept in the frozen `Config` but never appear in an
+ * error message.
+ */
+import * as v from "valibot";
+import { CronError, parseCron } from "./cron.ts";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+
+export type Environment = "dev" | "staging" | "prod";
+
+/** The RM retry parameters of `totvsAppConfig_v2.json`. */
+export interface RetryParams {
+  /** `QtdeTentativasExec`: maximum execution attempts. */
+  qtdeTentativasExec: number;
+  /** `FatorTempoExecucao`. */
+  fatorTempoExecucao: number;
+  /** `MinutesInterval`. */
+  minutesInterval: number;
+}
+
+export const DEFAULT_RETRY: RetryParams = Object.freeze({
+  qtdeTentativasExec: 3,
+  fatorTempoExecucao: 1,
+  minutesInterval: 1,
+});
+
+export type RouteName = "setup" | "get" | "ack" | "send";
+export interface Route {
+  method: string;
+  path: string;
+}
+export type Routes = Record<RouteName, Route>;
+
+export const DEFAULT_ROUTES: Routes = Object.freeze({
+  setup: { method: "POST", path: "/api/v1/link/setup" },
+  get: { method: "GET", path: "/api/v1/link/get" },
+  ack: { method: "POST", path: "/api/v1/link/ack" },
+  send: { method: "POST", path: "/api/v1/link/send/{type}/{audience}" },
+});
+
+const DEFAULT_URLS: Record<Environment, { link: string; rac: string }> = {
+  prod: { link: "https://link.totvs.app", rac: "https://admin.rac.totvs.app/totvs.rac/connect/token" },
+  staging: {
+    link: "https://link.staging.totvs.app",
+    rac: "https://admin.rac.staging.totvs.app/totvs.rac/connect/token",
+  },
+  dev: { link: "https://link.dev.totvs.app", rac: "https://admin.rac.dev.totvs.app/totvs.rac/connect/token" },
+};
+
+export interface Config {
+  env: Environment;
+  linkUrl: string;
+  racTokenUrl: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Explicit `SMARTLINK_SUBSCRIPTIONS`; undefined means "the types that have a handler". */
+  subscriptions?: string[];
+  handlersPath?: string;
+  /** `SMARTLINK_CONFIG`: a path or an http(s) URL of `totvsAppConfig_v2.json`. */
+  configSource?: string;
+  /** Retry parameters set in the environment (they win over the config file). */
+  retryOverrides: Partial<RetryParams>;
+  schedule: string;
+  retentionDays: number;
+  concurrency: number;
+  maxPerTick: number;
+  httpTimeoutMs: number;
+  maxMessageBytes: number;
+  routes: Routes;
+  logLevel: LogLevel;
+  handlerTimeoutMs: number;
+  adminToken?: string;
+  databaseUrl?: string;
+  dataDir: string;
+  host: string;
+  port: number;
+}
+
+/** An invalid configuration value: names the variable and what was expected. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly code = "CONFIG_INVALID";
+  constructor(readonly variable: string, readonly expected: string, received?: string) {
+    super(
+      `Invalid ${variable}: expected ${expected}` + (received === undefined ? "" : `, got ${JSON.stringify(received)}`),
+    );
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface LoadConfigOptions {
+  /** Reads the `*_FILE` secret variants; injected for tests. */
+  readTextFile?: (path: string) => string;
+}
+
+const SECRET_VARIABLES = new Set(["SMARTLINK_CLIENT_SECRET", "SMARTLINK_ADMIN_TOKEN", "SMARTLINK_CLIENT_ID"]);
+
+function field<T>(env: Env, name: string, expected: string, schema: v.GenericSchema<string, T>, fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const result = v.safeParse(schema, raw.trim());
+  if (!result.success) {
+    throw new ConfigError(name, expected, SECRET_VARIABLES.has(name) ? undefined : raw);
+  }
+  return result.output;
+}
+
+const integer = (min: number, max: number) =>
+  v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number), v.number(), v.minValue(min), v.maxValue(max));
+const decimal = (min: number, max: number, exclusiveMin = false) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?$|^\.\d+$/),
+    v.transform(Number),
+    v.number(),
+    v.check((n) => (exclusiveMin ? n > min : n >= min) && n <= max),
+  );
+const httpUrl = v.pipe(
+  v.string(),
+  v.url(),
+  v.check((s) => /^https?:\/\//i.test(s)),
+  v.transform((s) => s.replace(/\/+$/, "")),
+);
+
+const RouteSchema = v.pipe(
+  v.string(),
+  v.regex(/^(GET|POST|PUT|DELETE|PATCH)\s+\/\S*$/i),
+  v.transform((s): Route => {
+    const [method, path] = s.trim().split(/\s+/);
+    return { method: method.toUpperCase(), path };
+  }),
+);
+const RoutesOverrideSchema = v.strictObject({
+  setup: v.optional(RouteSchema),
+  get: v.optional(RouteSchema),
+  ack: v.optional(RouteSchema),
+  send: v.optional(RouteSchema),
+});
+
+function parseRoutes(raw: string | undefined): Routes {
+  if (raw === undefined || raw.trim() === "") return DEFAULT_ROUTES;
+  const expected = 'JSON like {"get":"GET /api/v1/link/get"} with keys setup, get, ack, send';
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
+  }
+  const result = v.safeParse(RoutesOverrideSchema, json);
+  if (!result.success) throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
+  const routes = { ...DEFAULT_ROUTES };
+  for (const [k, route] of Object.entries(result.output)) {
+    if (route) routes[k as RouteName] = route;
+  }
+  return routes;
+}
+
+/** A secret from `NAME` or from the file named by `NAME_FILE` (one of them). */
+function secret(env: Env, name: string, readTextFile: (path: string) => string): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && direct !== "" && file !== undefined && file !== "") {
+    throw new ConfigError(name, `either ${name} or ${name}_FILE, not both`);
+  }
+  if (file !== undefined && file !== "") {
+    let text: string;
+    try {
+      text = readTextFile(file);
+    } catch (err) {
+      const reason = err instanceof Deno.errors.NotFound ? "file not found" : "file not readable";
+      throw new ConfigError(`${name}_FILE`, `a readable file holding the value (${reason})`, file);
+    }
+    const value = text.replace(/\r?\n$/, "").trim();
+    if (value === "") throw new ConfigError(`${name}_FILE`, "a file holding a non-empty value", file);
+    return value;
+  }
+  return direct === undefined || direct.trim() === "" ? undefined : direct.trim();
+}
+
+/** Reads and validates the whole configuration. @throws ConfigError */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+  const readTextFile = options.readTextFile ?? ((p: string) => Deno.readTextFileSync(p));
+  const environment = field(
+    env,
+    "SMARTLINK_ENV",
+    "one of dev, staging, prod",
+    v.picklist(["dev", "staging", "prod"]),
+    "prod",
+  ) as Environment;
+  const urls = DEFAULT_URLS[environment];
+
+  const retryOverrides: Partial<RetryParams> = {};
+  const qtde = field(env, "SMARTLINK_QTDE_TENTATIVAS_EXEC", "an integer from 1 to 1000", integer(1, 1000), undefined);
+  if (qtde !== undefined) retryOverrides.qtdeTentativasExec = qtde;
+  const fator = field(
+    env,
+    "SMARTLINK_FATOR_TEMPO_EXECUCAO",
+    "a number from 0 to 10000 (decimals allowed)",
+    decimal(0, 10000),
+    undefined,
+  );
+  if (fator !== undefined) retryOverrides.fatorTempoExecucao = fator;
+  const minutes = field(
+    env,
+    "SMARTLINK_MINUTES_INTERVAL",
+    "a number of minutes greater than 0 (decimals allowed, e.g. 0.001)",
+    decimal(0, 525600, true),
+    undefined,
+  );
+  if (minutes !== undefined) retryOverrides.minutesInterval = minutes;
+
+  const schedule = env.SMARTLINK_SCHEDULE?.trim() || "* * * * *";
+  try {
+    parseCron(schedule);
+  } catch (err) {
+    if (err instanceof CronError) throw new ConfigError("SMARTLINK_SCHEDULE", `a 5-field cron expression (${err.message})`);
+    throw err;
+  }
+
+  const subscriptionsRaw = env.SMARTLINK_SUBSCRIPTIONS;
+  let subscriptions: string[] | undefined;
+  if (subscriptionsRaw !== undefined && subscriptionsRaw.trim() !== "") {
+    subscriptions = [...new Set(subscriptionsRaw.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+    const bad = subscriptions.find((s) => !/^[A-Za-z0-9_.:-]+$/.test(s));
+    if (bad !== undefined) {
+      throw new ConfigError("SMARTLINK_SUBSCRIPTIONS", "comma-separated message types (letters, digits, _ . : -)", bad);
+    }
+  }
+
+  const configSource = env.SMARTLINK_CONFIG?.trim() || undefined;
+  if (configSource && /^[a-z]+:\/\//i.test(configSource) && !/^https?:\/\//i.test(configSource)) {
+    throw new ConfigError("SMARTLINK_CONFIG", "a file path or an http(s) URL", configSource);
+  }
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", "a postgres:// or postgresql:// URL");
+  }
+
+  const clientId = secret(env, "SMARTLINK_CLIENT_ID", readTextFile);
+  const clientSecret = secret(env, "SMARTLINK_CLIENT_SECRET", readTextFile);
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    const missing = clientId === undefined ? "SMARTLINK_CLIENT_ID" : "SMARTLINK_CLIENT_SECRET";
+    throw new ConfigError(missing, "a value too (client id and secret go together)");
+  }
+  const adminToken = secret(env, "SMARTLINK_ADMIN_TOKEN", readTextFile);
+  if (adminToken !== undefined && adminToken.length < 12) {
+    throw new ConfigError("SMARTLINK_ADMIN_TOKEN", "at least 12 characters");
+  }
+
+  const config: Config = {
+    env: environment,
+    linkUrl: field(env, "SMARTLINK_LINK_URL", "an http(s) URL", httpUrl, urls.link),
+    racTokenUrl: field(env, "SMARTLINK_RAC_TOKEN_URL", "an http(s) URL", httpUrl, urls.rac),
+    clientId,
+    clientSecret,
+    subscriptions,
+    handlersPath: env.SMARTLINK_HANDLERS?.trim() || undefined,
+    configSource,
+    retryOverrides,
+    schedule,
+    retentionDays: field(env, "SMARTLINK_RETENTION_DAYS", "an integer from 1 to 3650", integer(1, 3650), 30),
+    concurrency: field(env, "SMARTLINK_CONCURRENCY", "an integer from 1 to 256", integer(1, 256), 4),
+    maxPerTick: field(env, "SMARTLINK_MAX_PER_TICK", "an integer from 1 to 1000000", integer(1, 1_000_000), 10_000),
+    httpTimeoutMs: 1000 *
+      field(env, "SMARTLINK_HTTP_TIMEOUT_S", "a number of seconds from 0.1 to 3600", decimal(0.1, 3600), 30),
+    maxMessageBytes: field(
+      env,
+      "SMARTLINK_MAX_MESSAGE_BYTES",
+      "an integer number of bytes from 1024 to 104857600",
+      integer(1024, 104_857_600),
+      1_048_576,
+    ),
+    routes: parseRoutes(env.SMARTLINK_ROUTES),
+    logLevel: field(env, "SMARTLINK_LOG_LEVEL", "one of debug, info, warn, error", v.picklist(LOG_LEVELS), "info"),
+    handlerTimeoutMs: 1000 *
+      field(env, "SMARTLINK_HANDLER_TIMEOUT_S", "a number of seconds from 0.1 to 86400", decimal(0.1, 86400), 60),
+    adminToken,
+    databaseUrl,
+    dataDir: env.SMARTLINK_DATA_DIR?.trim() || "./data",
+    host: field(env, "HOST", "a host name or IP address", v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:\[\]-]+$/)), "127.0.0.1"),
+    port: field(env, "PORT", "a port number from 0 to 65535", integer(0, 65535), 8080),
+  };
+  return Object.freeze(config);
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * `serve` refuses to expose an unauthenticated admin surface.
+ * @throws ConfigError naming SMARTLINK_ADMIN_TOKEN
+ */
+export function assertServeSafe(config: Config): void {
+  if (!config.adminToken && !isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      "SMARTLINK_ADMIN_TOKEN",
+      `a value when HOST is not a loopback address (HOST is "${config.host}"): set SMARTLINK_ADMIN_TOKEN or use HOST=127.0.0.1`,
+    );
+  }
+}
+
+/** Effective retry parameters: environment > config file > defaults. */
+export function resolveRetry(overrides: Partial<RetryParams>, file: Partial<RetryParams> | undefined): RetryParams {
+  return { ...DEFAULT_RETRY, ...file, ...overrides };
+}
+
+/** True when client id and secret are configured ("activated"). */
+export function isActivated(config: Config): boolean {
+  return config.clientId !== undefined && config.clientSecret !== undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * The tick guard: never two ticks at once — in one process a flag, across
+ * processes sharing one PostgreSQL `pg_try_advisory_lock`. The immediate
+ * flush after a publish runs under the same guard. Also keeps the last
+ * summary and handles shutdown (stop claiming, abort handlers after grace).
+ */
+import type { Database } from "../db/client.ts";
+import { errorFields, type Logger } from "../log.ts";
+import type { SyncRunResult } from "../web/deps.ts";
+import type { TickSummary, TickTrigger } from "./summary.ts";
+import { tick, type TickDeps, type TickOptions } from "./tick.ts";
+
+/** Advisory lock key of the tick ("SLTK"). */
+export const TICK_LOCK_KEY = 0x534c544b;
+
+export interface TickRunner {
+  run(trigger: TickTrigger, options?: TickOptions): Promise<SyncRunResult>;
+  /** Asks for an upstream flush now, or right after the running tick. Never throws. */
+  requestFlush(): void;
+  running(): boolean;
+  last(): TickSummary | undefined;
+  /** Stops claiming; running handlers get `graceMs`, then are aborted. Resolves when the tick ended. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface RunnerOptions {
+  db: Database;
+  logger: Logger;
+  /** Builds the tick's dependencies; signals come from the runner. */
+  deps: () => Omit<TickDeps, "stopSignal" | "abortSignal">;
+  /** False while not activated (no credentials): ticks do not run. */
+  activated: () => boolean;
+}
+
+/** Creates the guard around `tick()`. */
+export function createTickRunner(options: RunnerOptions): TickRunner {
+  let current: Promise<SyncRunResult> | undefined;
+  let lastSummary: TickSummary | undefined;
+  let flushWanted = false;
+  const stopCtl = new AbortController();
+  const abortCtl = new AbortController();
+
+  async function runGuarded(trigger: TickTrigger, tickOptions?: TickOptions): Promise<SyncRunResult> {
+    const locked = await options.db.tryWithLock(TICK_LOCK_KEY, () =>
+      tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, tickOptions));
+    if (!locked.acquired) {
+      options.logger.info("Tick skipped: another process holds the tick lock", { trigger });
+      return { ran: false, reason: "busy" };
+    }
+    lastSummary = locked.value;
+    return { ran: true, summary: locked.value };
+  }
+
+  function run(trigger: TickTrigger, tickOptions?: TickOptions): Promise<SyncRunResult> {
+    if (stopCtl.signal.aborted) return Promise.resolve({ ran: false, reason: "busy" });
+    if (!options.activated()) return Promise.resolve({ ran: false, reason: "not_activated" });
+    if (current) return Promise.resolve({ ran: false, reason: "busy" });
+    if (tickOptions?.phases !== "upstream") flushWanted = false; // a full tick sends everything
+    const p = runGuarded(trigger, tickOptions).catch((err): SyncRunResult => {
+      // tick() handles server and database errors itself; this is the lock's own connection failing.
+      options.logger.error("Tick could not start: the database did not answer", errorFields(err));
+      return { ran: false, reason: "busy" };
+    }).finally(() => {
+      current = undefined;
+      if (flushWanted && !stopCtl.signal.aborted) {
+        flushWanted = false;
+        void run("publish", { phases: "upstream" });
+      }
+    });
+    current = p;
+    return p;
+  }
+
+  return {
+    run,
+    requestFlush() {
+      if (current) flushWanted = true;
+      else void run("publish", { phases: "upstream" });
+    },
+    running: () => current !== undefined,
+    last: () => lastSummary,
+    async stop(graceMs) {
+      stopCtl.abort();
+      if (!current) return;
+      const timer = setTimeout(() => abortCtl.abort(), graceMs);
+      try {
+        await current;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** What the HTTP surface needs from the rest of the program; `main.ts` provides it. */
+import type { Config, RetryParams } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import type { Logger } from "../log.ts";
+import type { TickSummary } from "../sync/summary.ts";
+
+export type SyncRunResult = { ran: true; summary: TickSummary } | { ran: false; reason: "busy" | "not_activated" };
+
+export interface SyncControl {
+  /** Runs one tick now under the tick guard; `{ran:false}` while one runs. */
+  run(trigger: "api" | "admin"): Promise<SyncRunResult>;
+  running(): boolean;
+  /** The last finished tick of this process. */
+  last(): TickSummary | undefined;
+  /** When the schedule runs the next tick. */
+  nextAt(): Date | undefined;
+}
+
+export interface PublishInput {
+  type: string;
+  audience: string;
+  data: unknown;
+  correlationId?: string;
+}
+
+export interface Activation {
+  /** Client id and secret configured. */
+  activated: boolean;
+  tenantId?: string;
+  tokenValidUntil?: Date;
+  tokenError?: string;
+  setupError?: string;
+  setupAt?: Date;
+  subscriptions: readonly string[];
+}
+
+export interface AppDeps {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+  sync: SyncControl;
+  /** Stores an UP row and asks for an immediate flush; returns the local id. */
+  publish(input: PublishInput): Promise<{ id: string }>;
+  activation(): Activation;
+  retryParams(): RetryParams;
+}
