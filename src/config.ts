@@ -217,7 +217,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   try {
     parseCron(schedule);
   } catch (err) {
-    if (err instanceof CronError) throw new ConfigError("SMARTLINK_SCHEDULE", `a 5-field cron expression (${err.message})`);
+    if (err instanceof CronError) {
+      throw new ConfigError("SMARTLINK_SCHEDULE", `a 5-field cron expression (${err.message})`);
+    }
     throw err;
   }
 
@@ -282,7 +284,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     adminToken,
     databaseUrl,
     dataDir: env.SMARTLINK_DATA_DIR?.trim() || "./data",
-    host: field(env, "HOST", "a host name or IP address", v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:\[\]-]+$/)), "127.0.0.1"),
+    host: field(
+      env,
+      "HOST",
+      "a host name or IP address",
+      v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:\[\]-]+$/)),
+      "127.0.0.1",
+    ),
     port: field(env, "PORT", "a port number from 0 to 65535", integer(0, 65535), 8080),
   };
   return Object.freeze(config);

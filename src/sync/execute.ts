@@ -125,7 +125,9 @@ async function runOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Prom
         logs: [{ type: 1, text: `Attempt ${attempt} interrupted by shutdown; due again at once` }],
       };
     }
-    if (err instanceof FatalHandlerError) return dead(row, attempt, startedAt, finishedAt, `${err.code}: ${err.message}`);
+    if (err instanceof FatalHandlerError) {
+      return dead(row, attempt, startedAt, finishedAt, `${err.code}: ${err.message}`);
+    }
     const code = err instanceof RetryableHandlerError
       ? err.code
       : timeout.aborted
@@ -207,9 +209,8 @@ async function recoverAbandoned(deps: TickDeps, retry: RetryParams, summary: Tic
   const outcomes: Outcome[] = rows.map((row) => {
     const attempt = row.qtdeTentativaExec;
     const isDead = attempt >= retry.qtdeTentativasExec;
-    const error = `ABANDONED: Attempt ${attempt} never finished (executor "${row.executor}", started ${
-      row.dataInicioExec?.toISOString()
-    })`;
+    const error =
+      `ABANDONED: Attempt ${attempt} never finished (executor "${row.executor}", started ${row.dataInicioExec?.toISOString()})`;
     return {
       row,
       attempt,

@@ -25,4 +25,3 @@ export async function pool<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
-

@@ -41,8 +41,10 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
   const abortCtl = new AbortController();
 
   async function runGuarded(trigger: TickTrigger, tickOptions?: TickOptions): Promise<SyncRunResult> {
-    const locked = await options.db.tryWithLock(TICK_LOCK_KEY, () =>
-      tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, tickOptions));
+    const locked = await options.db.tryWithLock(
+      TICK_LOCK_KEY,
+      () => tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, tickOptions),
+    );
     if (!locked.acquired) {
       options.logger.info("Tick skipped: another process holds the tick lock", { trigger });
       return { ran: false, reason: "busy" };

@@ -28,23 +28,34 @@ export function createSetupTracker(deps: {
 }): SetupTracker {
   let subscriptions = [...new Set(deps.subscriptions)].sort();
   let registered: string | undefined;
+  let inFlight: { key: string; promise: Promise<void> } | undefined;
   const state: SetupState = { subscriptions };
+  const register = async (key: string, types: string[]) => {
+    try {
+      await deps.setup(types);
+    } catch (err) {
+      state.error = (err as Error).message;
+      state.errorAt = deps.now();
+      throw err;
+    }
+    registered = key;
+    state.doneAt = deps.now();
+    state.error = undefined;
+    state.errorAt = undefined;
+    deps.logger.info("Setup accepted", { subscriptions: types });
+  };
   return {
-    async ensure() {
+    ensure() {
       const key = subscriptions.join(",");
-      if (registered === key) return;
-      try {
-        await deps.setup([...subscriptions]);
-      } catch (err) {
-        state.error = (err as Error).message;
-        state.errorAt = deps.now();
-        throw err;
+      if (registered === key) return Promise.resolve();
+      // Callers at the same time (start-up and the first tick) share one request.
+      if (inFlight?.key !== key) {
+        const promise = register(key, [...subscriptions]).finally(() => {
+          if (inFlight?.promise === promise) inFlight = undefined;
+        });
+        inFlight = { key, promise };
       }
-      registered = key;
-      state.doneAt = deps.now();
-      state.error = undefined;
-      state.errorAt = undefined;
-      deps.logger.info("Setup accepted", { subscriptions });
+      return inFlight.promise;
     },
     state: () => ({ ...state, subscriptions }),
     setSubscriptions(types) {

@@ -48,9 +48,11 @@ export interface StoreBatchResult {
 export async function storeIncoming(db: Database, rows: IncomingRow[], now: Date): Promise<StoreBatchResult> {
   return await db.orm.transaction(async (tx) => {
     const ids = rows.map((r) => r.idExterno);
-    const succeeded = ids.length === 0 ? [] : await tx.select({ idExterno: messageExec.idExterno, idMensagem: messageExec.idMensagem })
-      .from(messageExec)
-      .where(and(inArray(messageExec.idExterno, ids), eq(messageExec.sucesso, true)));
+    const succeeded = ids.length === 0
+      ? []
+      : await tx.select({ idExterno: messageExec.idExterno, idMensagem: messageExec.idMensagem })
+        .from(messageExec)
+        .where(and(inArray(messageExec.idExterno, ids), eq(messageExec.sucesso, true)));
     const alreadySucceeded = new Set(succeeded.map((r) => r.idExterno!));
     const fresh = rows.filter((r) => !alreadySucceeded.has(r.idExterno));
     const values: NewMessageRow[] = fresh.map((r) => ({
@@ -168,7 +170,12 @@ export function toMessageRow(r: Record<string, unknown>): MessageRow {
 }
 
 /** Due UP rows, oldest first (upstream runs under the tick guard, so no claim is needed). */
-export async function dueUpstream(db: Database, now: Date, limit: number, afterIds: Set<string>): Promise<MessageRow[]> {
+export async function dueUpstream(
+  db: Database,
+  now: Date,
+  limit: number,
+  afterIds: Set<string>,
+): Promise<MessageRow[]> {
   const rows = await db.orm.select().from(message)
     .where(and(
       eq(message.direcao, "UP"),
@@ -266,10 +273,17 @@ export async function recordOutcomes(db: Database, outcomes: Outcome[], now: Dat
     }
     for (const o of stale) {
       logs.push(
-        entry(o.row.id, 1, `Late result of attempt ${o.attempt} ignored: the message changed meanwhile`, o.row.tipo, now, {
-          result: o.result,
-          error: o.error,
-        }),
+        entry(
+          o.row.id,
+          1,
+          `Late result of attempt ${o.attempt} ignored: the message changed meanwhile`,
+          o.row.tipo,
+          now,
+          {
+            result: o.result,
+            error: o.error,
+          },
+        ),
       );
     }
     if (logs.length > 0) await tx.insert(log).values(logs);

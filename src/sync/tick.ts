@@ -15,7 +15,16 @@ import type { ParsedItem } from "../smartlink/wire.ts";
 import { executePhase } from "./execute.ts";
 import { PhaseError, pool } from "./phase.ts";
 import { decideRetry } from "./retry_policy.ts";
-import { dueUpstream, entry, type IncomingRow, type Outcome, purgeHistory, recordOutcomes, storeIncoming, writeLogs } from "./store.ts";
+import {
+  dueUpstream,
+  entry,
+  type IncomingRow,
+  type Outcome,
+  purgeHistory,
+  recordOutcomes,
+  storeIncoming,
+  writeLogs,
+} from "./store.ts";
 import { emptySummary, type TickPhase, type TickSummary, type TickTrigger } from "./summary.ts";
 
 /** The part of the Smart Link client the tick uses. */

@@ -1,0 +1,122 @@
+/**
+ * `serve`: migrate, start the HTTP server, schedule the tick with `Deno.cron`,
+ * and stop cleanly on SIGTERM/SIGINT (stop claiming, let handlers finish up
+ * to 10 s, leave unfinished rows due again, close, exit 0).
+ */
+import { assertServeSafe, type Config } from "../config.ts";
+import { parseCron } from "../cron.ts";
+import { errorFields, type Logger } from "../log.ts";
+import { createRuntime, type Runtime } from "../runtime.ts";
+import { createApp } from "../web/app.tsx";
+import { acquireServerLock } from "./server_lock.ts";
+
+export interface Service {
+  url: string;
+  runtime: Runtime;
+  /** Graceful stop; resolves when everything is closed. */
+  stop(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+export interface ServeOptions {
+  config: Config;
+  logger: Logger;
+  env: (name: string) => string | undefined;
+  fetch?: typeof fetch;
+  /** Schedule ticks with Deno.cron (default true). */
+  cron?: boolean;
+  shutdownGraceMs?: number;
+}
+
+/** Starts the service. @throws ConfigError, ServerLockError, DatabaseError, HandlersConfigError */
+export async function startService(options: ServeOptions): Promise<Service> {
+  const { config, logger } = options;
+  assertServeSafe(config);
+  const schedule = parseCron(config.schedule);
+  const displayHost = config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host;
+  const lock = config.databaseUrl
+    ? undefined
+    : acquireServerLock(config.dataDir, `http://${displayHost}:${config.port}`);
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime({ config, logger, env: options.env, fetch: options.fetch });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const app = createApp({
+    db: runtime.db,
+    config,
+    logger,
+    now: runtime.now,
+    sync: {
+      run: (trigger) => runtime.runner.run(trigger),
+      running: () => runtime.runner.running(),
+      last: () => runtime.runner.last(),
+      nextAt: () => schedule.next(runtime.now()),
+    },
+    publish: (input) => runtime.publish(input),
+    activation: () => runtime.activation(),
+    retryParams: () => runtime.retryParams(),
+  });
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: () => {},
+  }, app.fetch);
+  const url = `http://${displayHost}:${server.addr.port}`;
+  // A lock file written before the port was known: rewrite it with the real one.
+  lock?.release();
+  const realLock = config.databaseUrl ? undefined : acquireServerLock(config.dataDir, url);
+
+  const cronCtl = new AbortController();
+  if (options.cron !== false) {
+    Deno.cron("smartlink-sync-tick", config.schedule, { signal: cronCtl.signal }, async () => {
+      await runtime.runner.run("cron");
+    });
+  }
+  const activation = runtime.activation();
+  logger.info("Smart Link Client started", {
+    url,
+    database: runtime.db.kind,
+    activated: activation.activated,
+    subscriptions: activation.subscriptions,
+    schedule: config.schedule,
+    nextTick: schedule.next(runtime.now()).toISOString(),
+  });
+  if (!activation.activated) {
+    logger.warn("Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET to sync");
+  } else {
+    runtime.setup!.ensure().catch((err) =>
+      logger.warn("Setup failed at start; retried by the next tick", errorFields(err))
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("Stopping: no new claims; running handlers get up to 10 s");
+      cronCtl.abort();
+      await runtime.runner.stop(options.shutdownGraceMs ?? 10_000);
+      await server.shutdown();
+      await runtime.close();
+      realLock?.release();
+      logger.info("Stopped");
+    })();
+    return stopping;
+  };
+  return { url, runtime, stop, finished: server.finished };
+}
+
+/** Runs `serve` until SIGTERM/SIGINT; returns the exit code. */
+export async function serveCommand(options: ServeOptions): Promise<number> {
+  const service = await startService(options);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => resolve();
+    Deno.addSignalListener("SIGTERM", onSignal);
+    Deno.addSignalListener("SIGINT", onSignal);
+  });
+  await service.stop();
+  return 0;
+}

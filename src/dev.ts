@@ -1,0 +1,78 @@
+/**
+ * `deno task dev`: the whole flow on one machine with no credentials. Starts
+ * the simulator (RAC + Smart Link Server) and an ERP stand-in on loopback,
+ * writes a handlers file for the TPD commands, and serves the client against
+ * them on the embedded database, ticking every DEV_TICK_EVERY_S seconds
+ * (default 10) besides the cron schedule. Never used by production config.
+ */
+import { serveCommand } from "./cli/serve.ts";
+import { loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { createSimulator } from "./simulator/app.ts";
+import { createFakeErp } from "./simulator/erp.ts";
+import { SGDP_COMMAND_TYPES } from "./simulator/generator.ts";
+
+const simPort = Number(Deno.env.get("SIM_PORT") ?? 8090);
+const erpPort = Number(Deno.env.get("ERP_PORT") ?? 8091);
+const tickEveryS = Number(Deno.env.get("DEV_TICK_EVERY_S") ?? 10);
+const generateEveryS = Number(Deno.env.get("SIM_GENERATE_EVERY_S") ?? 15);
+const simBase = `http://127.0.0.1:${simPort}`;
+const erpBase = `http://127.0.0.1:${erpPort}`;
+
+const sim = createSimulator({ issuer: `${simBase}/totvs.rac` });
+const erp = createFakeErp();
+Deno.serve({ hostname: "127.0.0.1", port: simPort, onListen: () => {} }, sim.app.fetch);
+Deno.serve({ hostname: "127.0.0.1", port: erpPort, onListen: () => {} }, erp.app.fetch);
+
+const dataDir = Deno.env.get("SMARTLINK_DATA_DIR") ?? "./data/dev";
+Deno.mkdirSync(dataDir, { recursive: true });
+const handlersPath = `${dataDir}/dev-handlers.json`;
+const reply = (type: string) => ({ type, audience: "SGDP" });
+Deno.writeTextFileSync(
+  handlersPath,
+  JSON.stringify(
+    {
+      SGDPDataCommand: { kind: "http", url: `${erpBase}/sgdp/data`, reply: reply("SGDPDataResponse") },
+      SGDPMaskCommand: { kind: "http", url: `${erpBase}/sgdp/mask`, reply: reply("SGDPMaskResponse") },
+      SGDPLogsCommand: { kind: "http", url: `${erpBase}/sgdp/logs`, reply: reply("SGDPLogsResponse") },
+    },
+    null,
+    2,
+  ),
+);
+
+const env: Record<string, string> = {
+  ...Deno.env.toObject(),
+  SMARTLINK_LINK_URL: simBase,
+  SMARTLINK_RAC_TOKEN_URL: `${simBase}/totvs.rac/connect/token`,
+  SMARTLINK_CLIENT_ID: "sim-client",
+  SMARTLINK_CLIENT_SECRET: "sim-secret",
+  SMARTLINK_HANDLERS: handlersPath,
+  SMARTLINK_DATA_DIR: dataDir,
+};
+delete env.DATABASE_URL;
+const config = loadConfig(env);
+const logger = createLogger({ level: config.logLevel });
+logger.info("Dev mode: simulator and ERP stand-in on loopback", {
+  simulator: simBase,
+  erp: erpBase,
+  admin: `http://${config.host}:${config.port}/`,
+});
+
+for (const type of SGDP_COMMAND_TYPES) sim.generate(type, 2);
+if (generateEveryS > 0) {
+  setInterval(() => {
+    sim.generate(SGDP_COMMAND_TYPES[Math.floor(Math.random() * SGDP_COMMAND_TYPES.length)], 1);
+  }, generateEveryS * 1000);
+}
+if (tickEveryS > 0) {
+  const adminUrl = `http://${config.host}:${config.port}/api/sync`;
+  setInterval(() => {
+    fetch(adminUrl, {
+      method: "POST",
+      headers: config.adminToken ? { Authorization: `Bearer ${config.adminToken}` } : {},
+    }).then((r) => r.body?.cancel()).catch(() => {});
+  }, tickEveryS * 1000);
+}
+
+Deno.exit(await serveCommand({ config, logger, env: (name) => env[name] }));

@@ -1,0 +1,162 @@
+/**
+ * Builds the running client from a validated `Config`: database (migrated),
+ * RAC token provider, Smart Link client, setup tracker, handlers, remote
+ * config and the tick runner. `serve`, `sync` and `doctor` share it.
+ */
+import { type AppConfigSource, createAppConfigSource } from "./app_config.ts";
+import { type Config, isActivated, resolveRetry, type RetryParams } from "./config.ts";
+import { type Database, openDatabase } from "./db/client.ts";
+import { migrate } from "./db/migrate.ts";
+import { loadHandlers } from "./handlers/registry.ts";
+import type { HandlerRegistry } from "./handlers/types.ts";
+import type { Logger } from "./log.ts";
+import { createTokenProvider, type TokenProvider } from "./rac/token_provider.ts";
+import { createSmartLinkClient, type SmartLinkClient } from "./smartlink/client.ts";
+import { publishMessage } from "./sync/publish.ts";
+import { createTickRunner, type TickRunner } from "./sync/runner.ts";
+import { createSetupTracker, type SetupTracker } from "./sync/setup.ts";
+import type { Activation, PublishInput } from "./web/deps.ts";
+
+export interface Runtime {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  handlers: HandlerRegistry;
+  tokens?: TokenProvider;
+  client?: SmartLinkClient;
+  setup?: SetupTracker;
+  appConfig?: AppConfigSource;
+  runner: TickRunner;
+  now: () => Date;
+  retryParams(): RetryParams;
+  activation(): Activation;
+  publish(input: PublishInput): Promise<{ id: string }>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  env: (name: string) => string | undefined;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** An already open database (tests); otherwise opened from the config. */
+  db?: Database;
+  /** This process's name in `EXECUTOR`. */
+  executor?: string;
+}
+
+/** Opens and wires everything. @throws ConfigError, HandlersConfigError, AppConfigError, DatabaseError */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const doFetch = options.fetch ?? fetch;
+  const handlers = await loadHandlers(config.handlersPath, {
+    fetch: doFetch,
+    env: options.env,
+    defaultTimeoutMs: config.handlerTimeoutMs,
+  });
+  const appConfig = config.configSource
+    ? await createAppConfigSource({
+      source: config.configSource,
+      fetch: doFetch,
+      logger,
+      timeoutMs: config.httpTimeoutMs,
+    })
+    : undefined;
+  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info("Database migrated", { applied, database: db.kind });
+  } catch (err) {
+    if (!options.db) await db.close().catch(() => {});
+    throw err;
+  }
+
+  const subscriptions = config.subscriptions ?? [...handlers.keys()];
+  let tokens: TokenProvider | undefined;
+  let client: SmartLinkClient | undefined;
+  let setup: SetupTracker | undefined;
+  if (isActivated(config)) {
+    tokens = createTokenProvider({
+      tokenUrl: config.racTokenUrl,
+      clientId: config.clientId!,
+      clientSecret: config.clientSecret!,
+      fetch: doFetch,
+      now: () => now().getTime(),
+      timeoutMs: config.httpTimeoutMs,
+      logger,
+    });
+    client = createSmartLinkClient({
+      baseUrl: config.linkUrl,
+      routes: config.routes,
+      fetch: doFetch,
+      tokens,
+      timeoutMs: config.httpTimeoutMs,
+      maxMessageBytes: config.maxMessageBytes,
+      logger,
+      now: () => now().getTime(),
+    });
+    setup = createSetupTracker({ setup: (t) => client!.setup(t), subscriptions, now, logger });
+  }
+  const retryParams = () => resolveRetry(config.retryOverrides, appConfig?.current());
+  const tenantId = () => tokens?.state().tenantId;
+  const executor = options.executor ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
+
+  const runner = createTickRunner({
+    db,
+    logger,
+    activated: () => client !== undefined,
+    deps: () => ({
+      db,
+      client: client!,
+      setup: setup!,
+      handlers,
+      now,
+      logger,
+      executor,
+      retryParams: async () => resolveRetry(config.retryOverrides, await appConfig?.refresh()),
+      tenantId,
+      concurrency: config.concurrency,
+      maxPerTick: config.maxPerTick,
+      handlerTimeoutMs: config.handlerTimeoutMs,
+      retentionDays: config.retentionDays,
+    }),
+  });
+
+  return {
+    config,
+    db,
+    logger,
+    handlers,
+    tokens,
+    client,
+    setup,
+    appConfig,
+    runner,
+    now,
+    retryParams,
+    activation(): Activation {
+      const t = tokens?.state();
+      const s = setup?.state();
+      const tokenFailed = t?.lastErrorAt && (!t.lastSuccessAt || t.lastErrorAt > t.lastSuccessAt);
+      return {
+        activated: client !== undefined,
+        tenantId: t?.tenantId,
+        tokenValidUntil: t?.validUntil,
+        tokenError: tokenFailed ? t?.lastError : undefined,
+        setupError: s?.error,
+        setupAt: s?.doneAt,
+        subscriptions: s?.subscriptions ?? subscriptions,
+      };
+    },
+    async publish(input) {
+      const result = await publishMessage(db, input, { now, tenantId });
+      runner.requestFlush();
+      return result;
+    },
+    async close() {
+      if (!options.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The simulator's RAC: issues RS256 JWTs shaped like RAC's (audience
+ * `authorization_api`, `client_id`, the TNF tenant claim) and verifies them.
+ * The key pair is generated on first use, never at import or construction.
+ */
+import { errors as joseErrors, exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { TENANT_CLAIM } from "../rac/token_provider.ts";
+
+export interface TokenIssuerOptions {
+  issuer: string;
+  tenantId: string;
+  lifetimeS: number;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+export interface TokenIssuer {
+  issue(clientId: string): Promise<{ token: string; expiresIn: number }>;
+  /** True when `token` is a JWT this issuer signed and it has not expired. */
+  verify(token: string): Promise<boolean>;
+  jwks(): Promise<{ keys: Record<string, unknown>[] }>;
+}
+
+const KEY_ID = "sim-rs256";
+
+/** Creates the simulator's token issuer. */
+export function createTokenIssuer(opts: TokenIssuerOptions): TokenIssuer {
+  let keys: ReturnType<typeof generateKeyPair> | undefined;
+  const keyPair = () => keys ??= generateKeyPair("RS256");
+
+  return {
+    async issue(clientId) {
+      const { privateKey } = await keyPair();
+      const iat = Math.floor(opts.now() / 1000);
+      const token = await new SignJWT({
+        client_id: clientId,
+        scope: "authorization_api",
+        [TENANT_CLAIM]: opts.tenantId,
+      })
+        .setProtectedHeader({ alg: "RS256", kid: KEY_ID, typ: "JWT" })
+        .setIssuer(opts.issuer)
+        .setAudience("authorization_api")
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + opts.lifetimeS)
+        .setJti(crypto.randomUUID())
+        .sign(privateKey);
+      return { token, expiresIn: opts.lifetimeS };
+    },
+
+    async verify(token) {
+      const { publicKey } = await keyPair();
+      try {
+        await jwtVerify(token, publicKey, {
+          issuer: opts.issuer,
+          audience: "authorization_api",
+          algorithms: ["RS256"],
+          currentDate: new Date(opts.now()),
+        });
+        return true;
+      } catch (err) {
+        // Expired, forged or malformed: all the same to a resource server.
+        if (err instanceof joseErrors.JOSEError) return false;
+        throw err;
+      }
+    },
+
+    async jwks() {
+      const { publicKey } = await keyPair();
+      const jwk = await exportJWK(publicKey);
+      return { keys: [{ ...jwk, kid: KEY_ID, alg: "RS256", use: "sig" }] };
+    },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * REST client of the Smart Link Server: setup, get, ack, send. Each call is
+ * one request, plus at most one retry after a 401 (with a fresh token) and at
+ * most one after a 429 (after its Retry-After). Every failure leaves as a
+ * classified `SmartLinkError`.
+ */
+import type { Route, RouteName, Routes } from "../config.ts";
+import { errorFields, type Logger } from "../log.ts";
+import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
+import { cutUtf8, type ParsedItem, parseGetBody, RAW_BODY_LOG_BYTES } from "./wire.ts";
+
+export const USER_AGENT = "smartlink-client-deno/0.1";
+
+export interface SmartLinkClient {
+  /** Registers the consumed types. @throws SmartLinkError */
+  setup(types: string[]): Promise<void>;
+  /** One `get` request; `[]` = queue empty. @throws SmartLinkError */
+  get(): Promise<ParsedItem[]>;
+  /** Removes a message from the server queue; 404 (already gone) counts as success. @throws SmartLinkError */
+  ack(id: string): Promise<void>;
+  /** Publishes `envelope` (JSON text, sent as it is). @throws SmartLinkError */
+  send(type: string, audience: string, envelope: string): Promise<void>;
+}
+
+export interface SmartLinkClientOptions {
+  baseUrl: string;
+  routes: Routes;
+  fetch?: typeof fetch;
+  tokens: { getToken(): Promise<string>; invalidate(): void };
+  timeoutMs: number;
+  maxMessageBytes: number;
+  logger: Logger;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Longest Retry-After wait honoured before the one retry. Default 60 000. */
+  maxRetryAfterMs?: number;
+  /** Milliseconds since the epoch; for Retry-After given as an HTTP date. */
+  now?: () => number;
+}
+
+/** Wait before the one retry of a 429 that carries no Retry-After. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
+
+function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Milliseconds to wait from a `Retry-After` value (delta seconds or HTTP date), or undefined when absent or invalid. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+/** A short, log-safe description of an error body: its `message`/`error` field or the text itself. */
+function bodyDetail(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  try {
+    const json = JSON.parse(trimmed);
+    if (typeof json === "object" && json !== null) {
+      const err = (json as Record<string, unknown>).error;
+      const candidates = [
+        (json as Record<string, unknown>).message,
+        typeof err === "object" && err !== null ? (err as Record<string, unknown>).message : err,
+        (json as Record<string, unknown>).error_description,
+      ];
+      const found = candidates.find((c) => typeof c === "string" && c.trim() !== "");
+      if (typeof found === "string") return cutUtf8(found, 300);
+    }
+  } catch {
+    // Not JSON: quote the text itself below.
+  }
+  return cutUtf8(trimmed.replace(/\s+/g, " "), 300);
+}
+
+/** Creates the Smart Link Server client. Does no I/O until called. */
+export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkClient {
+  const doFetch = opts.fetch ?? fetch;
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
+  const baseUrl = opts.baseUrl.replace(/\/+$/, "");
+  const log = opts.logger.child({ component: "smartlink" });
+
+  function buildUrl(route: Route, params: Record<string, string>): { url: string; usedId: boolean } {
+    let usedId = false;
+    const path = route.path.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      if (!(name in params)) return whole;
+      if (name === "id") usedId = true;
+      return encodeURIComponent(params[name]);
+    });
+    return { url: baseUrl + path, usedId };
+  }
+
+  async function token(op: SmartLinkOp): Promise<string> {
+    try {
+      return await opts.tokens.getToken();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new SmartLinkError(`Smart Link ${op} failed: no RAC token: ${reason}`, {
+        code: "SL_TOKEN",
+        kind: "transient",
+        op,
+        cause: err,
+      });
+    }
+  }
+
+  async function once(op: SmartLinkOp, method: string, url: string, body: string | undefined) {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${await token(op)}`,
+      Accept: "application/json",
+      "User-Agent": USER_AGENT,
+    };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const signal = AbortSignal.timeout(opts.timeoutMs);
+    try {
+      const res = await doFetch(url, { method, headers, body, signal });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text };
+    } catch (err) {
+      if (signal.aborted) {
+        throw new SmartLinkError(`Smart Link ${op} failed: timed out after ${opts.timeoutMs} ms waiting for "${url}"`, {
+          code: "SL_TIMEOUT",
+          kind: "transient",
+          op,
+          cause: err,
+        });
+      }
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new SmartLinkError(`Smart Link ${op} failed: network error reaching "${url}": ${reason}`, {
+        code: "SL_NETWORK",
+        kind: "transient",
+        op,
+        cause: err,
+      });
+    }
+  }
+
+  /** One call with its two bounded retries; resolves with any final status, 2xx or not. */
+  async function call(op: RouteName, params: Record<string, string>, body: string | undefined) {
+    const route = opts.routes[op];
+    const { url, usedId } = buildUrl(route, params);
+    const payload = op === "ack" && usedId ? undefined : body;
+    let retried401 = false;
+    let retried429 = false;
+    for (;;) {
+      const res = await once(op, route.method, url, payload);
+      if (res.status === 401 && !retried401) {
+        retried401 = true;
+        log.info("Smart Link answered 401: retrying once with a fresh token", { op, url });
+        opts.tokens.invalidate();
+        continue;
+      }
+      if (res.status === 429 && !retried429) {
+        retried429 = true;
+        const asked = parseRetryAfter(res.headers.get("retry-after"), now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+        const wait = Math.min(asked, maxRetryAfterMs);
+        log.info("Smart Link answered 429: waiting before the one retry", { op, url, waitMs: wait });
+        await sleep(wait);
+        continue;
+      }
+      return { ...res, url };
+    }
+  }
+
+  function fail(op: SmartLinkOp, res: { status: number; headers: Headers; text: string; url: string }): never {
+    const retryAfterMs = res.status === 429 ? parseRetryAfter(res.headers.get("retry-after"), now()) : undefined;
+    const error = httpStatusError(op, res.status, res.url, {
+      detail: bodyDetail(res.text),
+      retryAfterMs,
+      rawBody: cutUtf8(res.text, RAW_BODY_LOG_BYTES),
+    });
+    // Debug only: the tick logs the error once; the body is here for whoever needs it.
+    log.debug(error.message, { op, code: error.code, kind: error.kind, status: res.status, body: error.rawBody });
+    throw error;
+  }
+
+  const ok = (status: number) => status >= 200 && status <= 299;
+
+  return {
+    async setup(types) {
+      const res = await call("setup", {}, JSON.stringify({ subscriptions: types }));
+      if (!ok(res.status)) fail("setup", res);
+      log.debug("Smart Link setup accepted", {
+        subscriptions: types,
+        status: res.status,
+        body: cutUtf8(res.text, RAW_BODY_LOG_BYTES),
+      });
+    },
+
+    async get() {
+      const res = await call("get", {}, undefined);
+      if (!ok(res.status)) fail("get", res);
+      try {
+        return parseGetBody(res.status, res.text, opts.maxMessageBytes);
+      } catch (err) {
+        if (err instanceof SmartLinkError) {
+          log.warn("Smart Link get response cannot be parsed", {
+            ...errorFields(err),
+            url: res.url,
+            body: err.rawBody,
+          });
+        }
+        throw err;
+      }
+    },
+
+    async ack(id) {
+      const res = await call("ack", { id }, JSON.stringify({ id }));
+      if (res.status === 404) {
+        log.debug("Smart Link ack answered 404: the message is already gone; treated as acked", { id });
+        return;
+      }
+      if (!ok(res.status)) fail("ack", res);
+    },
+
+    async send(type, audience, envelope) {
+      const res = await call("send", { type, audience }, envelope);
+      if (!ok(res.status)) fail("send", res);
+      log.debug("Smart Link send accepted", { type, audience, status: res.status });
+    },
+  };
+}

@@ -1,0 +1,379 @@
+/**
+ * Pure wire formats of the Smart Link Server: the `get` body, one transport
+ * item, and the two business envelopes (TOTVS header/content, CloudEvents).
+ * Nothing here does I/O; every input is treated as untrusted.
+ */
+import * as v from "valibot";
+import { SmartLinkError } from "./errors.ts";
+
+/** Raw bodies quoted in logs and errors are cut to this many bytes. */
+export const RAW_BODY_LOG_BYTES = 4096;
+
+export interface InboundMessage {
+  /** The transport id: what `ack` takes. */
+  id: string;
+  type: string;
+  audience?: string;
+  correlationId?: string;
+  tenantId?: string;
+  /** The business message: a string `data` verbatim, an object as JSON text. */
+  content: string;
+}
+
+export type ItemErrorCode =
+  | "MSG_NO_ID"
+  | "MSG_NO_TYPE"
+  | "MSG_BAD_TYPE"
+  | "MSG_TOO_LARGE"
+  | "MSG_NUL_BYTES"
+  | "MSG_INVALID_JSON"
+  | "MSG_BAD_SHAPE";
+
+/** An item that cannot become a message. With an `id` the caller stores it DEAD and acks it; without, it logs and skips. */
+export interface ItemError {
+  ok: false;
+  id?: string;
+  code: ItemErrorCode;
+  error: string;
+  type?: string;
+  /** What could be read of the content, cut to the size limit, NUL characters escaped. */
+  content?: string;
+}
+
+export type ParsedItem = { ok: true; message: InboundMessage } | ItemError;
+
+export interface TotvsEnvelope {
+  header: { type: string; tenantId?: string; generatedOn: string; locale: string };
+  content: unknown;
+}
+
+/** A message type: 1 to 200 characters, no control characters. */
+export const MessageTypeSchema = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(200),
+  v.regex(/^\P{Cc}+$/u),
+);
+
+const TransportIdSchema = v.union([
+  v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1000), v.regex(/^\P{Cc}+$/u)),
+  v.pipe(v.number(), v.integer(), v.transform(String)),
+]);
+
+const ShortStringSchema = v.union([
+  v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1000)),
+  v.pipe(v.number(), v.finite(), v.transform(String)),
+]);
+
+const GetBodySchema = v.union([v.null(), v.array(v.unknown()), v.record(v.string(), v.unknown())]);
+
+const TRANSPORT_ID_KEYS = ["id", "messageId", "deliveryTag", "receiptHandle"];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+type JsonObject = Record<string, unknown>;
+
+function isRecord(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function hasKey(obj: JsonObject, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.keys(obj).some((k) => k.toLowerCase() === lower);
+}
+
+/** Reads `name` case-insensitively; an exact match wins. */
+function getKey(obj: JsonObject, name: string): unknown {
+  if (Object.hasOwn(obj, name)) return obj[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) {
+    if (k.toLowerCase() === lower) return obj[k];
+  }
+  return undefined;
+}
+
+function getPath(obj: JsonObject | undefined, ...path: string[]): unknown {
+  let current: unknown = obj;
+  for (const name of path) {
+    if (!isRecord(current)) return undefined;
+    current = getKey(current, name);
+  }
+  return current;
+}
+
+function shortString(value: unknown): string | undefined {
+  const result = v.safeParse(ShortStringSchema, value);
+  return result.success ? result.output : undefined;
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  for (const value of values) {
+    const s = shortString(value);
+    if (s !== undefined) return s;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+/** Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a character. */
+export function cutUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return decoder.decode(bytes.subarray(0, end));
+}
+
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** True when any string (or key) inside `value` holds U+0000; iterative, so deep JSON cannot overflow the stack. */
+function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === "string") {
+      if (item.includes("\0")) return true;
+    } else if (Array.isArray(item)) {
+      stack.push(...item);
+    } else if (isRecord(item)) {
+      for (const [k, val] of Object.entries(item)) {
+        if (k.includes("\0")) return true;
+        stack.push(val);
+      }
+    }
+  }
+  return false;
+}
+
+function storable(text: string, maxBytes: number): string {
+  return cutUtf8(text.replaceAll("\0", "\\u0000"), maxBytes);
+}
+
+/** True for a TOTVS (`header`) or CloudEvents (`specversion`) envelope. */
+export function isEnvelope(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  return isRecord(getKey(value, "header")) || (hasKey(value, "specversion") && getKey(value, "specversion") != null);
+}
+
+type TypeResult = { type: string } | { error: ItemError };
+
+function resolveType(
+  id: string,
+  transportType: unknown,
+  envelope: JsonObject | undefined,
+  content: string,
+  maxBytes: number,
+): TypeResult {
+  const candidate = transportType ?? getKey(envelope ?? {}, "type") ?? getPath(envelope, "header", "type");
+  if (candidate === undefined || candidate === null) {
+    return {
+      error: {
+        ok: false,
+        id,
+        code: "MSG_NO_TYPE",
+        error: `Message "${id}" has no type`,
+        content: storable(content, maxBytes),
+      },
+    };
+  }
+  const parsed = v.safeParse(MessageTypeSchema, candidate);
+  if (!parsed.success) {
+    const shown = typeof candidate === "string" ? JSON.stringify(cutUtf8(candidate, 200)) : describe(candidate);
+    return {
+      error: {
+        ok: false,
+        id,
+        code: "MSG_BAD_TYPE",
+        error: `Message "${id}" has an invalid type ${shown}: expected 1 to 200 characters without control characters`,
+        content: storable(content, maxBytes),
+      },
+    };
+  }
+  return { type: parsed.output };
+}
+
+/**
+ * Turns one transport item into a message, or into a specific item error.
+ * The item is `{id, type, audience?, data}`, or an envelope itself (then the
+ * whole item is the content). Never throws.
+ */
+export function normalizeItem(raw: unknown, maxMessageBytes: number): ParsedItem {
+  if (!isRecord(raw)) {
+    return { ok: false, code: "MSG_NO_ID", error: `Item is not a JSON object (got ${describe(raw)})` };
+  }
+  let id: string | undefined;
+  for (const key of TRANSPORT_ID_KEYS) {
+    const result = v.safeParse(TransportIdSchema, getKey(raw, key));
+    if (result.success) {
+      id = result.output;
+      break;
+    }
+  }
+  const itemIsEnvelope = isEnvelope(raw);
+  const transportType = itemIsEnvelope ? undefined : getKey(raw, "type") ?? undefined;
+  if (id === undefined) {
+    const type = typeof transportType === "string" ? cutUtf8(transportType, 200) : undefined;
+    return { ok: false, code: "MSG_NO_ID", error: "Item has no id", type };
+  }
+
+  const data = itemIsEnvelope || !hasKey(raw, "data") ? raw : getKey(raw, "data");
+  let content: string;
+  let value: unknown; // the data as a JSON value, when it is (or parses as) JSON
+  if (typeof data === "string") {
+    content = data;
+  } else if (typeof data === "object" && data !== null) {
+    content = JSON.stringify(data);
+    value = data;
+  } else {
+    return {
+      ok: false,
+      id,
+      code: "MSG_BAD_SHAPE",
+      error: `Message "${id}" has data of type ${describe(data)}: expected an object or a string`,
+      type: typeof transportType === "string" ? cutUtf8(transportType, 200) : undefined,
+      content: storable(String(data), maxMessageBytes),
+    };
+  }
+
+  const size = utf8Length(content);
+  if (size > maxMessageBytes) {
+    const envelope = isRecord(value) ? value : undefined;
+    const typed = resolveType(id, transportType, envelope, "", maxMessageBytes);
+    return {
+      ok: false,
+      id,
+      code: "MSG_TOO_LARGE",
+      error: `Message "${id}" is ${size} bytes: larger than the limit of ${maxMessageBytes} bytes`,
+      type: "type" in typed ? typed.type : undefined,
+      content: storable(content, maxMessageBytes),
+    };
+  }
+
+  let jsonError: string | undefined;
+  if (typeof data === "string") {
+    try {
+      value = JSON.parse(data);
+    } catch (err) {
+      jsonError = err instanceof Error ? err.message : String(err);
+    }
+  }
+  const envelope = isRecord(value) ? value : undefined;
+  const typed = resolveType(id, transportType, envelope, content, maxMessageBytes);
+  const knownType = "type" in typed ? typed.type : undefined;
+
+  if (content.includes("\0") || (value !== undefined && containsNul(value))) {
+    return {
+      ok: false,
+      id,
+      code: "MSG_NUL_BYTES",
+      error: `Message "${id}" contains NUL characters (U+0000)`,
+      type: knownType,
+      content: storable(content, maxMessageBytes),
+    };
+  }
+  if (transportType == null && jsonError !== undefined) {
+    return {
+      ok: false,
+      id,
+      code: "MSG_INVALID_JSON",
+      error: `Message "${id}" has no transport type and its data is not JSON: ${jsonError}`,
+      content: storable(content, maxMessageBytes),
+    };
+  }
+  if ("error" in typed) return typed.error;
+
+  const transport = itemIsEnvelope ? undefined : raw;
+  const message: InboundMessage = { id, type: typed.type, content };
+  const audience = firstString(transport && getKey(transport, "audience"));
+  const correlationId = firstString(
+    transport && getKey(transport, "correlationId"),
+    envelope && getKey(envelope, "correlationId"),
+    getPath(envelope, "content", "requestID"),
+    envelope && getKey(envelope, "id"),
+  );
+  const tenantId = firstString(
+    transport && getKey(transport, "tenantId"),
+    envelope && getKey(envelope, "tenantId"),
+    getPath(envelope, "header", "tenantId"),
+  );
+  if (audience !== undefined) message.audience = audience;
+  if (correlationId !== undefined) message.correlationId = correlationId;
+  if (tenantId !== undefined) message.tenantId = tenantId;
+  return { ok: true, message };
+}
+
+function badBody(message: string, text: string, cause?: unknown): SmartLinkError {
+  return new SmartLinkError(message, {
+    code: "SL_BAD_RESPONSE",
+    kind: "transient",
+    op: "get",
+    rawBody: cutUtf8(text, RAW_BODY_LOG_BYTES),
+    cause,
+  });
+}
+
+/**
+ * Parses a `get` response: a JSON array, one message object or `{messages:[…]}`;
+ * 204, an empty body, `null`, `{}` and `[]` mean the queue is empty.
+ * @throws SmartLinkError `SL_BAD_RESPONSE` (transient) when the body cannot be parsed at all
+ */
+export function parseGetBody(status: number, text: string, maxMessageBytes: number): ParsedItem[] {
+  if (status === 204 || text.trim() === "") return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw badBody(`Smart Link get returned a body that is not JSON: ${reason}`, text, err);
+  }
+  const body = v.safeParse(GetBodySchema, json);
+  if (!body.success) {
+    throw badBody(`Smart Link get returned JSON of type ${describe(json)}: expected an array or an object`, text);
+  }
+  const output = body.output;
+  if (output === null) return [];
+  if (Array.isArray(output)) return output.map((item) => normalizeItem(item, maxMessageBytes));
+  if (Object.keys(output).length === 0) return [];
+  if (hasKey(output, "messages")) {
+    const messages = getKey(output, "messages");
+    if (messages === null) return [];
+    if (!Array.isArray(messages)) {
+      throw badBody(`Smart Link get returned "messages" of type ${describe(messages)}: expected an array`, text);
+    }
+    return messages.map((item) => normalizeItem(item, maxMessageBytes));
+  }
+  return [normalizeItem(output, maxMessageBytes)];
+}
+
+/**
+ * Wraps a business payload in the TOTVS envelope `{header, content}`; with
+ * `requestId`, copies it into `content.requestID` when that is missing or null.
+ */
+export function wrapTotvsEnvelope(args: {
+  type: string;
+  tenantId?: string;
+  content: unknown;
+  locale?: string;
+  now: Date;
+  requestId?: string;
+}): TotvsEnvelope {
+  let content = args.content;
+  if (args.requestId !== undefined && isRecord(content) && content.requestID == null) {
+    content = { ...content, requestID: args.requestId };
+  }
+  const header: TotvsEnvelope["header"] = {
+    type: args.type,
+    ...(args.tenantId === undefined ? {} : { tenantId: args.tenantId }),
+    generatedOn: args.now.toISOString(),
+    locale: args.locale ?? "pt_BR",
+  };
+  return { header, content };
+}
