@@ -5,6 +5,7 @@
  * never overwrites a newer state.
  */
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { insertExecRows, insertLogRows, recordset } from "../db/bulk.ts";
 import type { Database, Orm } from "../db/client.ts";
 import {
   type Direction,
@@ -15,7 +16,6 @@ import {
   messageExec,
   type MessageRow,
   type NewLogRow,
-  type NewMessageRow,
 } from "../db/schema.ts";
 
 const iso = (d: Date) => sql`${d.toISOString()}::timestamptz`;
@@ -55,23 +55,32 @@ export async function storeIncoming(db: Database, rows: IncomingRow[], now: Date
         .where(and(inArray(messageExec.idExterno, ids), eq(messageExec.sucesso, true)));
     const alreadySucceeded = new Set(succeeded.map((r) => r.idExterno!));
     const fresh = rows.filter((r) => !alreadySucceeded.has(r.idExterno));
-    const values: NewMessageRow[] = fresh.map((r) => ({
-      idExterno: r.idExterno,
-      direcao: "DOWN",
+    const values = fresh.map((r) => ({
+      idexterno: r.idExterno,
       tipo: r.tipo,
-      audiencia: r.audiencia,
-      idCorrelacao: r.idCorrelacao,
+      audiencia: r.audiencia ?? null,
+      idcorrelacao: r.idCorrelacao ?? null,
       conteudo: r.conteudo,
       status: r.deadReason ? "DEAD" : "PENDING",
-      ultimoErro: r.deadReason,
-      dataTentativaExec: now,
-      dataCriacao: now,
-      dataAlteracao: now,
+      ultimoerro: r.deadReason ?? null,
     }));
-    const insertedRows = values.length === 0 ? [] : await tx.insert(message).values(values)
-      .onConflictDoNothing({ target: message.idExterno })
-      .returning({ id: message.id, idExterno: message.idExterno, status: message.status });
-    const inserted = new Map(insertedRows.map((r) => [r.idExterno!, { id: r.id, dead: r.status === "DEAD" }]));
+    const insertedRows = values.length === 0 ? [] : await db.rows<{ id: string; idexterno: string; status: string }>(
+      sql`insert into gtotvslinkmessage
+            (idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
+             datatentativaexec, datacriacao, dataalteracao)
+          select idexterno, 'DOWN', tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
+                 ${iso(now)}, ${iso(now)}, ${iso(now)}
+          from ${
+        recordset(
+          values,
+          "idexterno text, tipo text, audiencia text, idcorrelacao text, conteudo text, status text, ultimoerro text",
+        )
+      }
+          on conflict (idexterno) do nothing
+          returning id, idexterno, status`,
+      tx,
+    );
+    const inserted = new Map(insertedRows.map((r) => [r.idexterno, { id: String(r.id), dead: r.status === "DEAD" }]));
     const alreadyStored = new Set(fresh.map((r) => r.idExterno).filter((id) => !inserted.has(id)));
 
     const logs: NewLogRow[] = [];
@@ -90,7 +99,7 @@ export async function storeIncoming(db: Database, rows: IncomingRow[], now: Date
         idExterno: s.idExterno,
       }));
     }
-    if (logs.length > 0) await tx.insert(log).values(logs);
+    await insertLogRows(db, tx, logs);
     return { inserted, alreadyStored, alreadySucceeded };
   });
 }
@@ -235,21 +244,25 @@ export async function recordOutcomes(db: Database, outcomes: Outcome[], now: Dat
     const recorded = outcomes.filter((o) => okIds.has(o.row.id));
     const stale = outcomes.filter((o) => !okIds.has(o.row.id));
     if (recorded.length > 0) {
-      await tx.insert(messageExec).values(recorded.map((o) => ({
-        idMensagem: o.row.id,
-        idExterno: o.row.idExterno,
-        direcao: o.row.direcao,
-        tipo: o.row.tipo,
-        audiencia: o.row.audiencia,
-        idCorrelacao: o.row.idCorrelacao,
-        conteudo: o.row.conteudo,
-        tentativa: o.attempt,
-        sucesso: o.result === "SUCCESS",
-        erro: o.error ?? null,
-        dataInicio: o.startedAt,
-        dataFim: o.finishedAt,
-        resultado: o.result,
-      })));
+      await insertExecRows(
+        db,
+        tx,
+        recorded.map((o) => ({
+          idMensagem: o.row.id,
+          idExterno: o.row.idExterno,
+          direcao: o.row.direcao,
+          tipo: o.row.tipo,
+          audiencia: o.row.audiencia,
+          idCorrelacao: o.row.idCorrelacao,
+          conteudo: o.row.conteudo,
+          tentativa: o.attempt,
+          sucesso: o.result === "SUCCESS",
+          erro: o.error ?? null,
+          dataInicio: o.startedAt,
+          dataFim: o.finishedAt,
+          resultado: o.result,
+        })),
+      );
     }
     const replies = recorded.filter((o) => o.reply);
     let replyIds: string[] = [];
@@ -286,23 +299,28 @@ export async function recordOutcomes(db: Database, outcomes: Outcome[], now: Dat
         ),
       );
     }
-    if (logs.length > 0) await tx.insert(log).values(logs);
+    await insertLogRows(db, tx, logs);
     return { recorded, stale, replyIds };
   });
 }
 
-/** `(id, counter, status, executor)`: the state each row must still be in. */
+/** The state each row must still be in: same id, counter, status and executor. */
 function expected(o: Outcome) {
-  return sql`${o.row.id}::uuid, ${o.row.qtdeTentativaExec}::int, ${o.row.status}::text, ${o.row.executor}::text`;
+  return {
+    id: o.row.id,
+    counter: o.row.qtdeTentativaExec,
+    status_before: o.row.status,
+    executor_before: o.row.executor,
+  };
 }
+const EXPECTED_COLUMNS = "id uuid, counter int, status_before text, executor_before text";
 
 const STILL_EXPECTED = sql`m.id = v.id and m.qtdetentativaexec = v.counter and m.status = v.status_before
   and m.executor is not distinct from v.executor_before`;
 
 async function conditionalDelete(db: Database, tx: Orm, outcomes: Outcome[]): Promise<string[]> {
-  const values = sql.join(outcomes.map((o) => sql`(${expected(o)})`), sql`, `);
   const rows = await db.rows<{ id: string }>(
-    sql`delete from gtotvslinkmessage m using (values ${values}) as v(id, counter, status_before, executor_before)
+    sql`delete from gtotvslinkmessage m using ${recordset(outcomes.map(expected), EXPECTED_COLUMNS, "v")}
         where ${STILL_EXPECTED}
         returning m.id`,
     tx,
@@ -311,14 +329,14 @@ async function conditionalDelete(db: Database, tx: Orm, outcomes: Outcome[]): Pr
 }
 
 async function conditionalUpdate(db: Database, tx: Orm, outcomes: Outcome[]): Promise<string[]> {
-  const values = sql.join(
-    outcomes.map((o) =>
-      sql`(${expected(o)}, ${o.attempt}::int, ${o.nextStatus ?? "RETRY"}::text, ${
-        (o.nextAttemptAt ?? o.finishedAt).toISOString()
-      }::timestamptz, ${o.error ?? null}::text, ${o.finishedAt.toISOString()}::timestamptz)`
-    ),
-    sql`, `,
-  );
+  const data = outcomes.map((o) => ({
+    ...expected(o),
+    attempt: o.attempt,
+    status: o.nextStatus ?? "RETRY",
+    next_at: (o.nextAttemptAt ?? o.finishedAt).toISOString(),
+    err: o.error ?? null,
+    changed_at: o.finishedAt.toISOString(),
+  }));
   const rows = await db.rows<{ id: string }>(
     sql`update gtotvslinkmessage m set
           status = v.status,
@@ -328,7 +346,13 @@ async function conditionalUpdate(db: Database, tx: Orm, outcomes: Outcome[]): Pr
           dataalteracao = v.changed_at,
           executor = null,
           datainicioexec = null
-        from (values ${values}) as v(id, counter, status_before, executor_before, attempt, status, next_at, err, changed_at)
+        from ${
+      recordset(
+        data,
+        `${EXPECTED_COLUMNS}, attempt int, status text, next_at timestamptz, err text, changed_at timestamptz`,
+        "v",
+      )
+    }
         where ${STILL_EXPECTED}
         returning m.id`,
     tx,

@@ -33,6 +33,8 @@ export interface TickSummary {
   recovered: number;
   purgedExec: number;
   purgedLog: number;
+  /** Milliseconds spent in each phase (upstream counts both passes). */
+  phaseMs: { setup: number; upstream: number; downstream: number; execute: number; purge: number };
   /** Set when a phase stopped; handler failures are not tick failures. */
   error?: { phase: TickPhase; code: string; message: string };
 }
@@ -60,5 +62,6 @@ export function emptySummary(trigger: TickTrigger, startedAt: Date): TickSummary
     recovered: 0,
     purgedExec: 0,
     purgedLog: 0,
+    phaseMs: { setup: 0, upstream: 0, downstream: 0, execute: 0, purge: 0 },
   };
 }

@@ -68,41 +68,46 @@ export interface TickOptions {
 
 const UP_BATCH = 100;
 const SEND_CONCURRENCY = 8;
-const ACK_CONCURRENCY = 16;
+const ACK_CONCURRENCY = 32;
 
 /** Runs one tick and returns its summary; never throws for server or database failures. */
 export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOptions = {}): Promise<TickSummary> {
   const started = deps.now();
   const summary = emptySummary(trigger, started);
   let phase: TickPhase = "config";
+  const timed = async (name: keyof TickSummary["phaseMs"], fn: () => Promise<void>) => {
+    phase = name;
+    const t0 = performance.now();
+    try {
+      await fn();
+    } finally {
+      summary.phaseMs[name] += Math.round(performance.now() - t0);
+    }
+  };
   try {
     const retry = await deps.retryParams();
     if (options.phases !== "upstream") {
-      phase = "setup";
       let setupOk = true;
-      try {
-        await deps.setup.ensure();
-      } catch (err) {
-        setupOk = false;
-        fail(summary, "setup", err);
-      }
-      phase = "upstream";
-      await upstreamPhase(deps, retry, summary);
-      if (setupOk) {
-        phase = "downstream";
-        await downstreamPhase(deps, summary);
-      }
-      phase = "execute";
-      await executePhase(deps, retry, summary);
-      phase = "upstream"; // replies produced in this tick are sent in this tick
-      await upstreamPhase(deps, retry, summary);
-      phase = "purge";
-      const purged = await purgeHistory(deps.db, new Date(deps.now().getTime() - deps.retentionDays * 86_400_000));
-      summary.purgedExec = purged.exec;
-      summary.purgedLog = purged.log;
+      await timed("setup", async () => {
+        try {
+          await deps.setup.ensure();
+        } catch (err) {
+          setupOk = false;
+          fail(summary, "setup", err);
+        }
+      });
+      await timed("upstream", () => upstreamPhase(deps, retry, summary));
+      if (setupOk) await timed("downstream", () => downstreamPhase(deps, summary));
+      await timed("execute", () => executePhase(deps, retry, summary));
+      // Replies produced in this tick are sent in this tick.
+      await timed("upstream", () => upstreamPhase(deps, retry, summary));
+      await timed("purge", async () => {
+        const purged = await purgeHistory(deps.db, new Date(deps.now().getTime() - deps.retentionDays * 86_400_000));
+        summary.purgedExec = purged.exec;
+        summary.purgedLog = purged.log;
+      });
     } else {
-      phase = "upstream";
-      await upstreamPhase(deps, retry, summary);
+      await timed("upstream", () => upstreamPhase(deps, retry, summary));
     }
   } catch (err) {
     fail(summary, phase, err);
