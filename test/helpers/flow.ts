@@ -1,0 +1,86 @@
+/**
+ * A client runtime wired to the in-memory simulator and ERP stand-in through
+ * an injected fetch (no sockets): `http://sim.test` is the Smart Link Server
+ * and RAC, `http://erp.test` the ERP the http handlers call.
+ */
+import { loadConfig } from "../../src/config.ts";
+import type { Database } from "../../src/db/client.ts";
+import { createMemoryLogger } from "../../src/log.ts";
+import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { createSimulator, type Simulator } from "../../src/simulator/app.ts";
+import { createFakeErp, type FakeErp } from "../../src/simulator/erp.ts";
+
+export interface Flow {
+  runtime: Runtime;
+  sim: Simulator;
+  erp: FakeErp;
+  logger: ReturnType<typeof createMemoryLogger>;
+  clock: { now: () => Date; advance(ms: number): void };
+  cleanup(): Promise<void>;
+}
+
+export const SIM = "http://sim.test";
+export const ERP = "http://erp.test";
+
+export const TPD_HANDLERS = {
+  SGDPDataCommand: { kind: "http", url: `${ERP}/sgdp/data`, reply: { type: "SGDPDataResponse", audience: "SGDP" } },
+  SGDPMaskCommand: { kind: "http", url: `${ERP}/sgdp/mask`, reply: { type: "SGDPMaskResponse", audience: "SGDP" } },
+  SGDPLogsCommand: { kind: "http", url: `${ERP}/sgdp/logs`, reply: { type: "SGDPLogsResponse", audience: "SGDP" } },
+};
+
+export async function createFlow(
+  db: Database,
+  options: { env?: Record<string, string>; handlers?: unknown; start?: Date } = {},
+): Promise<Flow> {
+  let t = (options.start ?? new Date("2026-01-05T10:00:00.000Z")).getTime();
+  const clock = { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
+  const sim = createSimulator({ now: () => t, issuer: `${SIM}/totvs.rac` });
+  const erp = createFakeErp(clock.now);
+  const dir = await Deno.makeTempDir({ prefix: "smartlink-flow-" });
+  const handlersPath = `${dir}/handlers.json`;
+  await Deno.writeTextFile(handlersPath, JSON.stringify(options.handlers ?? TPD_HANDLERS));
+  const env: Record<string, string> = {
+    SMARTLINK_LINK_URL: SIM,
+    SMARTLINK_RAC_TOKEN_URL: `${SIM}/totvs.rac/connect/token`,
+    SMARTLINK_CLIENT_ID: "sim-client",
+    SMARTLINK_CLIENT_SECRET: "sim-secret",
+    SMARTLINK_HANDLERS: handlersPath,
+    SMARTLINK_HTTP_TIMEOUT_S: "5",
+    SMARTLINK_HANDLER_TIMEOUT_S: "5",
+    ...options.env,
+  };
+  const fetchFn: typeof fetch = (input, init) => {
+    const req = new Request(input, init);
+    if (req.url.startsWith(SIM)) return sim.fetch(req);
+    if (req.url.startsWith(ERP)) return Promise.resolve(erp.app.fetch(req));
+    return Promise.reject(new TypeError(`connection refused: ${req.url}`));
+  };
+  const logger = createMemoryLogger();
+  const runtime = await createRuntime({
+    config: loadConfig(env),
+    logger,
+    env: (name) => env[name],
+    fetch: fetchFn,
+    now: clock.now,
+    db,
+    executor: "flow-test",
+  });
+  return {
+    runtime,
+    sim,
+    erp,
+    logger,
+    clock,
+    cleanup: async () => {
+      await runtime.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Runs one full tick and returns its summary; fails the test when the guard refused it. */
+export async function runTick(flow: Flow) {
+  const result = await flow.runtime.runner.run("test");
+  if (!result.ran) throw new Error(`tick did not run: ${result.reason}`);
+  return result.summary;
+}
