@@ -6,6 +6,7 @@
 import { type Config, isActivated } from "../config.ts";
 import { describeUrl } from "../db/client.ts";
 import type { Logger } from "../log.ts";
+import { findMissingVariables, parseHandlersFile } from "../handlers/registry.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { callApi } from "./api_client.ts";
 import { readServerLock } from "./server_lock.ts";
@@ -107,6 +108,12 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
         ? `${runtime.handlers.size} handler(s): ${[...runtime.handlers.keys()].join(", ")}`
         : "no handlers configured (SMARTLINK_HANDLERS): every command would go DEAD",
     );
+    if (config.handlersPath) {
+      const file = parseHandlersFile(await Deno.readTextFile(config.handlersPath), config.handlersPath);
+      for (const m of findMissingVariables(file, env)) {
+        add("WARN", "handlers", `handler "${m.type}" header "${m.header}" uses \${${m.variable}}, which is not set`);
+      }
+    }
     if (runtime.appConfig) {
       const error = runtime.appConfig.lastError();
       add(error ? "WARN" : "OK", "remote config", error ?? `retry parameters ${JSON.stringify(runtime.retryParams())}`);

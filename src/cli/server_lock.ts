@@ -6,6 +6,8 @@
 
 export interface LockInfo {
   pid: number;
+  /** Distinguishes two servers of one process (tests). */
+  instance: string;
   url: string;
   startedAt: string;
 }
@@ -70,19 +72,19 @@ export function readServerLock(dataDir: string): LockInfo | undefined {
  */
 export function acquireServerLock(dataDir: string, url: string): { release(): void } {
   const held = readServerLock(dataDir);
-  if (held && held.pid !== Deno.pid) {
+  if (held) {
     throw new ServerLockError(
       `The embedded database in "${dataDir}" is used by a running server (pid ${held.pid}, ${held.url}); stop it or set another SMARTLINK_DATA_DIR`,
     );
   }
   Deno.mkdirSync(dataDir, { recursive: true });
-  const info: LockInfo = { pid: Deno.pid, url, startedAt: new Date().toISOString() };
+  const info: LockInfo = { pid: Deno.pid, instance: crypto.randomUUID(), url, startedAt: new Date().toISOString() };
   Deno.writeTextFileSync(lockPath(dataDir), JSON.stringify(info));
   return {
     release() {
       try {
         const now = readServerLock(dataDir);
-        if (now?.pid === Deno.pid) Deno.removeSync(lockPath(dataDir));
+        if (now?.instance === info.instance) Deno.removeSync(lockPath(dataDir));
       } catch {
         // Already gone.
       }
