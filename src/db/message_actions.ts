@@ -1,0 +1,128 @@
+/**
+ * Operator actions on one message: retry (a fresh attempt budget, due now) and
+ * discard (row deleted, an EXEC row records it). Each is one conditional
+ * statement that refuses a RUNNING row, plus its GTOTVSLINKLOG row (LOGTYPE 1),
+ * in one transaction: applied entirely or not at all.
+ */
+import { and, eq, ne } from "drizzle-orm";
+import type { Database, Orm } from "./client.ts";
+import { type ExecRow, log, message, messageExec, type MessageRow } from "./schema.ts";
+
+/** Who acted, recorded in DATADEBUG. */
+export interface Actor {
+  via: "api" | "admin" | "cli";
+  /** Client address, or "unknown". */
+  address: string;
+}
+
+export interface ActionOptions {
+  now: Date;
+  actor: Actor;
+}
+
+export type ActionFailure = { ok: false; code: "MESSAGE_NOT_FOUND" | "MESSAGE_RUNNING"; message: string };
+export type RetryResult = { ok: true; message: MessageRow } | ActionFailure;
+export type DiscardResult = { ok: true; message: MessageRow; execution: ExecRow } | ActionFailure;
+
+export const DISCARD_ERROR = "discarded by operator";
+
+async function failure(tx: Orm, id: string): Promise<ActionFailure> {
+  const [row] = await tx.select({ status: message.status }).from(message).where(eq(message.id, id));
+  return row
+    ? { ok: false, code: "MESSAGE_RUNNING", message: `Message "${id}" is running; try again when its attempt ends` }
+    : { ok: false, code: "MESSAGE_NOT_FOUND", message: `Message "${id}" not found` };
+}
+
+async function writeActionLog(tx: Orm, row: MessageRow, action: string, text: string, options: ActionOptions) {
+  await tx.insert(log).values({
+    idMensagem: row.id,
+    logType: 1,
+    logMensagem: text,
+    logDate: options.now,
+    tipo: row.tipo,
+    dataDebug: JSON.stringify({
+      action,
+      messageId: row.id,
+      via: options.actor.via,
+      client: options.actor.address,
+      status: row.status,
+      attempts: row.qtdeTentativaExec,
+    }),
+  });
+}
+
+/**
+ * Makes a PENDING, RETRY or DEAD message due now with a fresh attempt budget
+ * (QTDETENTATIVAEXEC 0, ULTIMOERRO kept). Does not run it. Refuses a RUNNING row.
+ */
+export async function retryMessage(db: Database, id: string, options: ActionOptions): Promise<RetryResult> {
+  return await db.orm.transaction(async (tx) => {
+    const [before] = await tx.select({ status: message.status }).from(message).where(eq(message.id, id));
+    const [row] = await tx.update(message)
+      .set({
+        status: "PENDING",
+        dataTentativaExec: options.now,
+        qtdeTentativaExec: 0,
+        dataAlteracao: options.now,
+        executor: null,
+        dataInicioExec: null,
+      })
+      .where(and(eq(message.id, id), ne(message.status, "RUNNING")))
+      .returning();
+    if (!row) return await failure(tx, id);
+    await writeActionLog(
+      tx,
+      row,
+      "retry",
+      `Operator retry: message set PENDING with a fresh attempt budget (was ${before?.status ?? "unknown"})`,
+      options,
+    );
+    return { ok: true, message: row };
+  });
+}
+
+/**
+ * Deletes a message that is not RUNNING and records the discard as an EXEC
+ * row (`resultado` DISCARDED, ERRO "discarded by operator").
+ */
+export async function discardMessage(db: Database, id: string, options: ActionOptions): Promise<DiscardResult> {
+  return await db.orm.transaction(async (tx) => {
+    const [row] = await tx.delete(message)
+      .where(and(eq(message.id, id), ne(message.status, "RUNNING")))
+      .returning();
+    if (!row) return await failure(tx, id);
+    const [execution] = await tx.insert(messageExec).values({
+      idMensagem: row.id,
+      idExterno: row.idExterno,
+      direcao: row.direcao,
+      tipo: row.tipo,
+      audiencia: row.audiencia,
+      idCorrelacao: row.idCorrelacao,
+      conteudo: row.conteudo,
+      tentativa: row.qtdeTentativaExec,
+      sucesso: false,
+      erro: DISCARD_ERROR,
+      dataInicio: options.now,
+      dataFim: options.now,
+      resultado: "DISCARDED",
+    }).returning();
+    await writeActionLog(tx, row, "discard", `Operator discard: message deleted while ${row.status}`, options);
+    return { ok: true, message: row, execution };
+  });
+}
+
+/** Records an operator action that concerns no single message (e.g. "Sync now"): LOGTYPE 1, who in DATADEBUG. */
+export async function logOperatorAction(
+  db: Database,
+  action: string,
+  text: string,
+  options: ActionOptions & { detail?: Record<string, unknown> },
+): Promise<void> {
+  await db.orm.insert(log).values({
+    idMensagem: null,
+    logType: 1,
+    logMensagem: text,
+    logDate: options.now,
+    dataDebug: JSON.stringify({ action, via: options.actor.via, client: options.actor.address, ...options.detail }),
+  });
+}

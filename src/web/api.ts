@@ -1,0 +1,150 @@
+/**
+ * The JSON API under `/api` (SPEC 8). Every error is
+ * `{error:{code,message,details?}}`; `:id` is the local message ID.
+ * Authentication and the same-origin check sit in front (security.ts).
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import * as v from "valibot";
+import { listExecutions, listLogs, listMessages, messageDetail } from "../db/admin_queries.ts";
+import { type ActionFailure, discardMessage, logOperatorAction, retryMessage } from "../db/message_actions.ts";
+import { errorFields } from "../log.ts";
+import { encodeCursor, isUuid } from "./cursor.ts";
+import type { AppDeps } from "./deps.ts";
+import { type Parsed, parseExecQuery, parseLogQuery, parseMessageQuery, TYPE_PATTERN } from "./filters.ts";
+import { apiError, clientAddress } from "./security.ts";
+import { loadStatus, statusJson } from "./status.ts";
+
+const name = (field: string) =>
+  v.pipe(
+    v.string(`Expected ${field} as a string`),
+    v.regex(TYPE_PATTERN, `Expected ${field} of 1 to 200 characters of A-Z a-z 0-9 _ . : -`),
+  );
+
+export const PublishSchema = v.object({
+  type: name("type"),
+  audience: name("audience"),
+  data: v.custom<Record<string, unknown> | string>(
+    (d) => typeof d === "string" || (typeof d === "object" && d !== null && !Array.isArray(d)),
+    "Expected data as a JSON object or a string",
+  ),
+  correlationId: v.optional(
+    v.pipe(
+      v.string("Expected correlationId as a string"),
+      v.minLength(1),
+      v.maxLength(200, "Expected at most 200 characters"),
+    ),
+  ),
+});
+
+function failureResponse(c: Parameters<typeof apiError>[0], f: ActionFailure) {
+  return apiError(c, f.code === "MESSAGE_RUNNING" ? 409 : 404, f.code, f.message);
+}
+
+function badQuery<T>(c: Parameters<typeof apiError>[0], parsed: Parsed<T> & { ok: false }) {
+  return apiError(c, 400, "INVALID_QUERY", "Invalid query parameters", { fields: parsed.errors });
+}
+
+export function createApi(deps: AppDeps): Hono {
+  const api = new Hono();
+  const actor = (c: Parameters<typeof clientAddress>[0]) => ({ via: "api" as const, address: clientAddress(c) });
+
+  api.onError((err, c) => {
+    deps.logger.error("API request failed", { path: c.req.path, ...errorFields(err) });
+    return apiError(c, 500, "INTERNAL", "Internal error; see the server log");
+  });
+  api.notFound((c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
+
+  api.get("/status", async (c) => c.json(statusJson(await loadStatus(deps))));
+
+  api.get("/messages", async (c) => {
+    const parsed = parseMessageQuery(c.req.query());
+    if (!parsed.ok) return badQuery(c, parsed);
+    const page = await listMessages(deps.db, parsed.value);
+    return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+  });
+
+  api.post(
+    "/messages",
+    bodyLimit({
+      maxSize: deps.config.maxMessageBytes + 65_536,
+      onError: (c) => apiError(c, 413, "PAYLOAD_TOO_LARGE", "The request body is too large"),
+    }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return apiError(c, 400, "INVALID_JSON", "The request body is not valid JSON");
+      }
+      const result = v.safeParse(PublishSchema, body);
+      if (!result.success) {
+        const flat = v.flatten<typeof PublishSchema>(result.issues);
+        return apiError(c, 400, "INVALID_MESSAGE", "Invalid message", {
+          fields: flat.nested ?? {},
+          ...(flat.root ? { form: flat.root } : {}),
+        });
+      }
+      const { id } = await deps.publish(result.output);
+      return c.json({ id }, 202);
+    },
+  );
+
+  api.get("/messages/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!isUuid(id)) return apiError(c, 400, "INVALID_ID", `Expected a message ID (uuid), got "${id.slice(0, 80)}"`);
+    const detail = await messageDetail(deps.db, id.toLowerCase());
+    if (!detail) return apiError(c, 404, "MESSAGE_NOT_FOUND", `Message "${id}" not found`);
+    return c.json(detail);
+  });
+
+  for (const action of ["retry", "discard"] as const) {
+    api.post(`/messages/:id/${action}`, async (c) => {
+      const id = c.req.param("id");
+      if (!isUuid(id)) return apiError(c, 400, "INVALID_ID", `Expected a message ID (uuid), got "${id.slice(0, 80)}"`);
+      const options = { now: deps.now(), actor: actor(c) };
+      if (action === "retry") {
+        const r = await retryMessage(deps.db, id.toLowerCase(), options);
+        if (!r.ok) return failureResponse(c, r);
+        const { conteudo: _c, ...message } = r.message;
+        return c.json({ message });
+      }
+      const r = await discardMessage(deps.db, id.toLowerCase(), options);
+      if (!r.ok) return failureResponse(c, r);
+      const { conteudo: _c, ...message } = r.message;
+      const { conteudo: _e, ...execution } = r.execution;
+      return c.json({ message, execution });
+    });
+  }
+
+  api.post("/sync", async (c) => {
+    const result = await deps.sync.run("api");
+    await logOperatorAction(deps.db, "sync", "Operator sync requested through the API", {
+      now: deps.now(),
+      actor: actor(c),
+      detail: result.ran
+        ? { ran: true, error: result.summary.error?.code ?? null }
+        : { ran: false, reason: result.reason },
+    });
+    if (result.ran) return c.json(result.summary);
+    return result.reason === "busy"
+      ? apiError(c, 409, "SYNC_RUNNING", "A sync tick is already running; try again when it ends")
+      : apiError(c, 409, "NOT_ACTIVATED", "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET");
+  });
+
+  api.get("/executions", async (c) => {
+    const parsed = parseExecQuery(c.req.query());
+    if (!parsed.ok) return badQuery(c, parsed);
+    const page = await listExecutions(deps.db, parsed.value);
+    return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+  });
+
+  api.get("/logs", async (c) => {
+    const parsed = parseLogQuery(c.req.query());
+    if (!parsed.ok) return badQuery(c, parsed);
+    const page = await listLogs(deps.db, parsed.value);
+    return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+  });
+
+  return api;
+}

@@ -1,0 +1,57 @@
+/**
+ * The HTTP surface (SPEC 8): `/healthz` (open), `/metrics` (loopback or
+ * Bearer), the JSON API under `/api` (Bearer) and the HTML admin view (HTTP
+ * Basic + CSRF). No I/O at import; `main.ts` serves `createApp(deps).fetch`.
+ */
+import { Hono } from "hono";
+import { errorFields } from "../log.ts";
+import { createApi } from "./api.ts";
+import { csrfProtection } from "./csrf.ts";
+import type { AppDeps } from "./deps.ts";
+import { createFlashStore } from "./flash.ts";
+import { checkHealth } from "./health.ts";
+import { renderMetrics } from "./metrics.ts";
+import { createPages, errorPage } from "./pages.tsx";
+import { apiError, apiGuard, htmlGuard, metricsGuard, securityHeaders, type WebEnv } from "./security.ts";
+import { APP_CSS } from "./styles.ts";
+
+export function createApp(deps: AppDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const flashes = createFlashStore();
+  const token = deps.config.adminToken;
+
+  app.use("*", securityHeaders);
+  app.onError((err, c) => {
+    deps.logger.error("HTTP request failed", { method: c.req.method, path: c.req.path, ...errorFields(err) });
+    if (c.req.path.startsWith("/api/")) return apiError(c, 500, "INTERNAL", "Internal error; see the server log");
+    return c.text("Internal error; see the server log.", 500);
+  });
+
+  app.get("/static/app.css", (c) => {
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
+  });
+
+  app.get("/healthz", async (c) => {
+    const health = await checkHealth(deps);
+    return c.json(health.body, health.httpStatus);
+  });
+
+  app.get("/metrics", metricsGuard(token), async (c) => {
+    return c.body(await renderMetrics(deps), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+
+  app.use("/api/*", apiGuard(token));
+  app.route("/api", createApi(deps));
+  app.all("/api/*", (c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
+
+  app.use("*", htmlGuard(token));
+  app.use(
+    "*",
+    csrfProtection((c, reason) => errorPage(c, flashes, 403, "Forbidden", `Nothing was changed: ${reason}.`)),
+  );
+  app.route("/", createPages(deps, flashes));
+  app.notFound((c) => errorPage(c, flashes, 404, "Not found", "There is no page here."));
+
+  return app;
+}

@@ -1,0 +1,241 @@
+// deno-lint-ignore-file jsx-key -- hono/jsx renders `key` as an HTML attribute; server-rendered lists need none.
+/** `/`: activation, ticks, queue counts, the 24-hour chart and recent errors. */
+import type { RetryParams } from "../../config.ts";
+import type { HourBucket } from "../../db/admin_queries.ts";
+import { DIRECTIONS, type LogRow, STATUSES } from "../../db/schema.ts";
+import type { TickSummary } from "../../sync/summary.ts";
+import { formatDuration, formatRelative, truncate } from "../format.ts";
+import { statusGrid, type StatusSnapshot, typeGrid } from "../status.ts";
+import { HourChart } from "./chart.tsx";
+import { ActionForm, Badge, href, Time } from "./parts.tsx";
+
+export interface DashboardData {
+  status: StatusSnapshot;
+  buckets: HourBucket[];
+  errors: LogRow[];
+  retry: RetryParams;
+  schedule: string;
+  csrf: string;
+}
+
+function Activation(props: { s: StatusSnapshot }) {
+  const a = props.s.activation;
+  return (
+    <section class="card">
+      <h2>
+        Activation {a.activated ? <Badge value="Activated" kind="ok" /> : <Badge value="Not activated" kind="error" />}
+      </h2>
+      <dl class="kv">
+        <dt>Tenant</dt>
+        <dd class="mono">{a.tenantId ?? "—"}</dd>
+        <dt>Token valid until</dt>
+        <dd>
+          <Time at={a.tokenValidUntil} />{" "}
+          {a.tokenValidUntil && <span class="muted small">({formatRelative(a.tokenValidUntil, props.s.now)})</span>}
+        </dd>
+        {a.tokenError && (
+          <>
+            <dt>Token error</dt>
+            <dd class="small">{a.tokenError}</dd>
+          </>
+        )}
+        <dt>Setup</dt>
+        <dd>{a.setupError ? <span class="small">{a.setupError}</span> : a.setupAt ? <Time at={a.setupAt} /> : "—"}</dd>
+        <dt>Subscriptions</dt>
+        <dd class="small">{a.subscriptions.length ? a.subscriptions.join(", ") : "—"}</dd>
+      </dl>
+      {!a.activated && <p class="muted small">Set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET to start syncing.</p>}
+    </section>
+  );
+}
+
+const COUNTERS: [keyof TickSummary, string][] = [
+  ["sent", "sent"],
+  ["sendRejected", "send rejected"],
+  ["downloaded", "downloaded"],
+  ["stored", "stored"],
+  ["duplicates", "duplicates"],
+  ["invalid", "invalid"],
+  ["acked", "acked"],
+  ["executed", "executed"],
+  ["succeeded", "succeeded"],
+  ["retried", "retried"],
+  ["dead", "dead"],
+  ["recovered", "recovered"],
+  ["purgedExec", "purged EXEC"],
+  ["purgedLog", "purged LOG"],
+];
+
+function Sync(props: { s: StatusSnapshot; schedule: string; retry: RetryParams; csrf: string }) {
+  const { s } = props;
+  const t = s.lastTick?.summary;
+  const nonZero = t ? COUNTERS.filter(([k]) => (t[k] as number) > 0) : [];
+  return (
+    <section class="card">
+      <h2>Sync</h2>
+      <dl class="kv">
+        <dt>Last tick</dt>
+        <dd>
+          {t
+            ? (
+              <>
+                <Time at={t.finishedAt} /> <span class="muted small">({formatRelative(t.finishedAt, s.now)})</span>{" "}
+                {t.error ? <Badge value="failed" /> : <Badge value="ok" />}
+              </>
+            )
+            : "never"}
+        </dd>
+        {t && (
+          <>
+            <dt>Duration</dt>
+            <dd>{t.durationMs} ms · {t.trigger}</dd>
+            <dt>Summary</dt>
+            <dd class="small">
+              {nonZero.length ? nonZero.map(([k, label]) => `${t[k]} ${label}`).join(", ") : "nothing to do"}
+            </dd>
+          </>
+        )}
+        {t?.error && (
+          <>
+            <dt>Error</dt>
+            <dd class="small">{t.error.phase}: {t.error.code} — {t.error.message}</dd>
+          </>
+        )}
+        <dt>Next tick</dt>
+        <dd>
+          <Time at={s.nextTickAt} />{" "}
+          {s.nextTickAt && <span class="muted small">({formatRelative(s.nextTickAt, s.now)})</span>}
+        </dd>
+        <dt>Schedule</dt>
+        <dd class="mono">{props.schedule}</dd>
+        <dt>Retries</dt>
+        <dd class="small">
+          {props.retry.qtdeTentativasExec} attempts · interval {props.retry.minutesInterval} min × factor{" "}
+          {props.retry.fatorTempoExecucao}
+        </dd>
+      </dl>
+      <div class="actions">
+        {s.syncRunning
+          ? <Badge value="sync running" kind="RUNNING" />
+          : <ActionForm action="/sync" csrf={props.csrf} label="Sync now" />}
+      </div>
+    </section>
+  );
+}
+
+function Queue(props: { s: StatusSnapshot }) {
+  const grid = statusGrid(props.s.counts);
+  const byType = typeGrid(props.s.counts);
+  const total = props.s.counts.reduce((n, c) => n + c.count, 0);
+  const waiting = props.s.oldestPendingSeconds;
+  return (
+    <section class="card">
+      <h2>Queue</h2>
+      <div class="kpis">
+        <div>
+          <div class="big">{total}</div>
+          <div class="label">unfinished message{total === 1 ? "" : "s"}</div>
+        </div>
+        <div>
+          <div class="big">{waiting === null ? "—" : formatDuration(waiting * 1000)}</div>
+          <div class="label">oldest due message waiting</div>
+        </div>
+        <div>
+          <div class="big">{grid.DOWN.DEAD + grid.UP.DEAD}</div>
+          <div class="label">
+            <a href="/messages?status=DEAD">dead messages</a>
+          </div>
+        </div>
+      </div>
+      <div class="split">
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Direction</th>
+                {STATUSES.map((st) => <th class="num">{st}</th>)}
+              </tr>
+            </thead>
+            <tbody>
+              {DIRECTIONS.map((d) => (
+                <tr>
+                  <td>{d}</td>
+                  {STATUSES.map((st) => (
+                    <td class="num">
+                      {grid[d][st] > 0
+                        ? <a href={href("/messages", { direction: d, status: st })}>{grid[d][st]}</a>
+                        : 0}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {byType.length > 0 && (
+          <div class="table-wrap" id="by-type">
+            <table>
+              <thead>
+                <tr>
+                  <th>Type</th>
+                  {STATUSES.map((st) => <th class="num">{st}</th>)}
+                </tr>
+              </thead>
+              <tbody>
+                {byType.map((row) => (
+                  <tr>
+                    <td class="wrap">
+                      <a href={href("/messages", { type: row.type })}>{row.type}</a>
+                    </td>
+                    {STATUSES.map((st) => <td class="num">{row.counts[st]}</td>)}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function RecentErrors(props: { errors: LogRow[] }) {
+  return (
+    <section class="card">
+      <h2>Recent errors</h2>
+      {props.errors.length === 0 ? <p class="muted">No errors logged.</p> : (
+        <ul class="plain">
+          {props.errors.map((e) => (
+            <li>
+              <Time at={e.logDate} /> {e.tipo && <span class="mono small">{e.tipo}</span>}
+              <div>{truncate(e.logMensagem, 300)}</div>
+              {e.idMensagem && <a class="small" href={`/messages/${e.idMensagem}`}>message {e.idMensagem}</a>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p class="small">
+        <a href="/logs?logtype=2">All errors →</a>
+      </p>
+    </section>
+  );
+}
+
+export function DashboardView(props: DashboardData) {
+  const s = props.status;
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <div class="grid">
+        <Activation s={s} />
+        <Sync s={s} schedule={props.schedule} retry={props.retry} csrf={props.csrf} />
+      </div>
+      <Queue s={s} />
+      <section class="card">
+        <h2>Executions, last 24 hours</h2>
+        <HourChart buckets={props.buckets} />
+      </section>
+      <RecentErrors errors={props.errors} />
+    </>
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * The admin view in a real browser (Chromium through playwright-core): HTTP
+ * Basic, dashboard → messages → detail, "Retry now" and "Sync now" forms with
+ * their CSRF token and flash notices, no CSP violation. Screenshots go to
+ * `test-artifacts/`. Skipped when /usr/bin/chromium is absent.
+ */
+import assert from "node:assert/strict";
+import { sql } from "drizzle-orm";
+import { openDatabase } from "../src/db/client.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { emptySummary } from "../src/sync/summary.ts";
+import { createApp } from "../src/web/app.tsx";
+import { ADMIN_TOKEN, fakeDeps, insertExec, insertLog, insertMessage } from "./helpers/web_deps.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
+
+function chromiumPresent(): boolean {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+}
+
+const present = chromiumPresent();
+if (!present) console.log("notice: chromium not found; browser test skipped");
+
+Deno.test({
+  name: "admin view in Chromium: dashboard, message detail, Retry now and Sync now with flash notices",
+  ignore: !present,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { chromium } = await import("playwright-core");
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const db = await openDatabase({});
+    await migrate(db);
+    const f = fakeDeps(db);
+    const now = new Date();
+    f.state.now = now;
+    f.state.nextAt = new Date(Math.ceil(now.getTime() / 60_000) * 60_000);
+    f.state.activation = { ...f.state.activation, tokenValidUntil: new Date(now.getTime() + 50 * 60_000) };
+    f.state.nextSummary = { ...emptySummary("admin", now), durationMs: 84, downloaded: 2, executed: 2, succeeded: 2 };
+    const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+
+    const dead = await insertMessage(db, {
+      status: "DEAD",
+      tipo: "SGDPMaskCommand",
+      idExterno: "srv-0001",
+      idCorrelacao: "req-7781",
+      qtdeTentativaExec: 3,
+      ultimoErro: "HTTP_503: ERP answered 503 Service Unavailable",
+      conteudo: JSON.stringify({
+        requestID: "req-7781",
+        subject: { cpf: "***.456.789-**" },
+        fields: ["name", "email"],
+      }),
+      dataCriacao: minutesAgo(42),
+      dataAlteracao: minutesAgo(3),
+      dataTentativaExec: minutesAgo(3),
+    });
+    await insertMessage(db, {
+      status: "PENDING",
+      tipo: "SGDPDataCommand",
+      dataCriacao: minutesAgo(2),
+      dataTentativaExec: minutesAgo(2),
+    });
+    await insertMessage(db, {
+      status: "RETRY",
+      tipo: "SGDPDataCommand",
+      qtdeTentativaExec: 1,
+      ultimoErro: "HTTP_502: bad gateway",
+      dataCriacao: minutesAgo(10),
+      dataTentativaExec: new Date(now.getTime() + 120_000),
+    });
+    await insertMessage(db, {
+      status: "PENDING",
+      direcao: "UP",
+      tipo: "SGDPMaskResponse",
+      audiencia: "SGDP",
+      dataCriacao: minutesAgo(1),
+      dataTentativaExec: minutesAgo(1),
+    });
+    for (let h = 0; h < 24; h++) {
+      for (let i = 0; i < (h * 7) % 5 + 1; i++) {
+        const dataFim = minutesAgo(h * 60 + i);
+        const dataInicio = new Date(dataFim.getTime() - 40 - 97 * i);
+        await insertExec(db, { idMensagem: crypto.randomUUID(), dataInicio, dataFim });
+      }
+      if (h % 4 === 1) {
+        await insertExec(db, {
+          idMensagem: dead.id,
+          sucesso: false,
+          resultado: "RETRY",
+          erro: "HTTP_503: ERP answered 503 Service Unavailable",
+          dataInicio: new Date(minutesAgo(h * 60).getTime() - 1800),
+          dataFim: minutesAgo(h * 60),
+        });
+      }
+    }
+    await insertLog(db, {
+      idMensagem: dead.id,
+      logType: 2,
+      logMensagem: "Attempt 3 failed: HTTP 503",
+      tipo: "SGDPMaskCommand",
+      logDate: minutesAgo(3),
+    });
+    await insertLog(db, {
+      logMensagem: "Tick finished in 130 ms",
+      logDate: minutesAgo(1),
+      dataDebug: JSON.stringify({ ...emptySummary("cron", minutesAgo(1)), durationMs: 130, executed: 1, dead: 1 }),
+    });
+
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, createApp(f.deps).fetch);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const context = await browser.newContext({
+        httpCredentials: { username: "operator", password: ADMIN_TOKEN },
+        viewport: { width: 1280, height: 900 },
+      });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("console", (msg) => {
+        if (msg.type() === "error" || msg.type() === "warning") problems.push(msg.text());
+      });
+      page.on("pageerror", (err) => problems.push(String(err)));
+
+      await page.goto(`${base}/`);
+      assert.equal(await page.locator("h1").textContent(), "Dashboard");
+      assert.ok((await page.locator("body").textContent())?.includes("tenant-42"));
+      await page.screenshot({ path: new URL("dashboard.png", ARTIFACTS).pathname, fullPage: true });
+
+      await page.click("nav >> text=Messages");
+      await page.screenshot({ path: new URL("messages.png", ARTIFACTS).pathname, fullPage: true });
+      await page.locator("tr", { hasText: "DEAD" }).locator("a").first().click();
+      await page.waitForURL(`**/messages/${dead.id}`);
+      assert.ok((await page.locator("pre.content").textContent())?.includes('"requestID": "req-7781"'));
+      await page.screenshot({ path: new URL("message_detail.png", ARTIFACTS).pathname, fullPage: true });
+
+      await page.click("button:has-text('Retry now')");
+      await page.waitForURL(`**/messages/${dead.id}`);
+      const flash = await page.locator(".flash.ok").textContent();
+      assert.match(flash ?? "", /fresh attempt budget/);
+      const [row] = await db.rows<{ status: string; n: number }>(
+        sql`select status, qtdetentativaexec as n from gtotvslinkmessage where id = ${dead.id}`,
+      );
+      assert.deepEqual({ ...row, n: Number(row.n) }, { status: "PENDING", n: 0 });
+      await page.screenshot({ path: new URL("after_retry.png", ARTIFACTS).pathname, fullPage: true });
+
+      await page.click("nav >> text=Dashboard");
+      await page.click("button:has-text('Sync now')");
+      await page.waitForURL(`${base}/`);
+      assert.match((await page.locator(".flash.ok").textContent()) ?? "", /Sync finished in 84 ms/);
+      assert.deepEqual(f.syncCalls, ["admin"]);
+      await page.screenshot({ path: new URL("after_sync.png", ARTIFACTS).pathname, fullPage: true });
+
+      await page.reload();
+      assert.equal(await page.locator(".flash").count(), 0, "the flash notice shows once");
+
+      const phone = await browser.newContext({
+        httpCredentials: { username: "operator", password: ADMIN_TOKEN },
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+      });
+      const mobile = await phone.newPage();
+      await mobile.goto(`${base}/`);
+      await mobile.screenshot({ path: new URL("dashboard_phone.png", ARTIFACTS).pathname, fullPage: true });
+      await mobile.goto(`${base}/messages`);
+      await mobile.screenshot({ path: new URL("messages_phone.png", ARTIFACTS).pathname, fullPage: true });
+      await mobile.goto(`${base}/logs`);
+      await mobile.screenshot({ path: new URL("logs_phone.png", ARTIFACTS).pathname, fullPage: true });
+      await page.goto(`${base}/history`);
+      await page.screenshot({ path: new URL("history.png", ARTIFACTS).pathname, fullPage: true });
+
+      assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await db.close();
+    }
+  },
+});
