@@ -118,8 +118,8 @@ export async function statusCommand(o: CommandOptions): Promise<number> {
       o.print(`Status not available from ${held.url}: ${errorText(res.body)}`);
       return 1;
     }
-    const body = res.body as { counts: typeof counts; oldestPendingSeconds?: number | null };
-    counts = body.counts;
+    const body = res.body as { counts: { rows: typeof counts }; oldestPendingSeconds?: number | null };
+    counts = body.counts.rows;
     oldest = body.oldestPendingSeconds == null ? undefined : `${body.oldestPendingSeconds} s`;
   } else {
     [counts, oldest] = await withDb(o.config, async (db) => {

@@ -19,5 +19,9 @@ export async function openPglite(dataDir: string | undefined): Promise<PGlite> {
     pgliteWasmModule,
     initdbWasmModule,
     fsBundle: new Blob([pgliteData]),
+    // PostgreSQL's 128 MB of shared buffers doubled the idle footprint of an
+    // embedded database that holds a small queue and its history; the OS cache
+    // still holds the files.
+    startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"],
   });
 }
