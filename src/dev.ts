@@ -3,7 +3,8 @@
  * the simulator (RAC + Smart Link Server) and an ERP stand-in on loopback,
  * writes a handlers file for the TPD commands, and serves the client against
  * them on the embedded database, ticking every DEV_TICK_EVERY_S seconds
- * (default 10) besides the cron schedule. Never used by production config.
+ * (default 10) besides the cron schedule; every DEV_ERP_FAIL_EVERY_S seconds
+ * (default 45) the ERP answers one call with 503. Never used by production config.
  */
 import { serveCommand } from "./cli/serve.ts";
 import { loadConfig } from "./config.ts";
@@ -65,6 +66,9 @@ if (generateEveryS > 0) {
     sim.generate(SGDP_COMMAND_TYPES[Math.floor(Math.random() * SGDP_COMMAND_TYPES.length)], 1);
   }, generateEveryS * 1000);
 }
+// Now and then the ERP answers 503, so the dashboard shows a retry with the RM formula.
+const erpFailEveryS = Number(Deno.env.get("DEV_ERP_FAIL_EVERY_S") ?? 45);
+if (erpFailEveryS > 0) setInterval(() => erp.failNext(1, 503, "ERP busy (dev simulation)"), erpFailEveryS * 1000);
 if (tickEveryS > 0) {
   const adminUrl = `http://${config.host}:${config.port}/api/sync`;
   setInterval(() => {
