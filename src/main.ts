@@ -7,6 +7,7 @@
  */
 import { actionCommand, migrateCommand, purgeCommand, statusCommand, syncCommand } from "./cli/commands.ts";
 import { doctorCommand } from "./cli/doctor.ts";
+import { selftestCommand } from "./cli/selftest.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, errorFields } from "./log.ts";
@@ -16,6 +17,7 @@ const USAGE = `Usage: deno task cli <command>
   sync [--json]    run one sync tick and print its summary
   migrate          apply database migrations
   doctor           check configuration, database, handlers, credentials, token and setup
+  doctor --selftest  run a short crash-and-fault scenario against the built-in simulator
   status [--json]  message counts by direction, status and type
   retry <id>       make a message due now with a fresh attempt budget
   discard <id>     delete a message (its EXEC row records the discard)
@@ -56,7 +58,9 @@ async function main(args: string[]): Promise<number> {
       case "migrate":
         return await migrateCommand(options);
       case "doctor":
-        return await doctorCommand({ config, logger, env, print });
+        return rest.includes("--selftest")
+          ? await selftestCommand({ print, logger })
+          : await doctorCommand({ config, logger, env, print });
       case "status":
         return await statusCommand(options);
       case "retry":

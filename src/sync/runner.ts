@@ -7,7 +7,7 @@
 import type { Database } from "../db/client.ts";
 import { errorFields, type Logger } from "../log.ts";
 import type { SyncRunResult } from "../web/deps.ts";
-import type { TickSummary, TickTrigger } from "./summary.ts";
+import { emptySummary, type TickSummary, type TickTrigger } from "./summary.ts";
 import { tick, type TickDeps, type TickOptions } from "./tick.ts";
 
 /** Advisory lock key of the tick ("SLTK"). */
@@ -60,8 +60,14 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
     if (tickOptions?.phases !== "upstream") flushWanted = false; // a full tick sends everything
     const p = runGuarded(trigger, tickOptions).catch((err): SyncRunResult => {
       // tick() handles server and database errors itself; this is the lock's own connection failing.
-      options.logger.error("Tick could not start: the database did not answer", errorFields(err));
-      return { ran: false, reason: "busy" };
+      // That is a failed tick (one error line, summary.error), not a busy one.
+      const fields = errorFields(err);
+      const message = `Tick could not start: the database did not answer: ${fields.error}`;
+      options.logger.error(message, fields);
+      const summary = emptySummary(trigger, options.deps().now());
+      summary.error = { phase: "lock", code: typeof fields.code === "string" ? fields.code : "DB_ERROR", message };
+      lastSummary = summary;
+      return { ran: true, summary };
     }).finally(() => {
       current = undefined;
       if (flushWanted && !stopCtl.signal.aborted) {

@@ -272,6 +272,13 @@ async function downstreamPhase(deps: TickDeps, summary: TickSummary): Promise<vo
       });
       return;
     }
+    if (rows.size === 0) {
+      // Only items without a usable id: they cannot be acked, so asking again returns them again.
+      deps.logger.warn("Server returned only items without a usable id; stopping the download for this tick", {
+        count: items.length,
+      });
+      return;
+    }
     for (const r of rows.values()) seen.add(r.idExterno);
     const committed = await storeWithFallback(deps, [...rows.values()], summary);
     // Only what is committed is acked.
