@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import type { Database } from "../src/db/client.ts";
+import { type Database, openDatabase } from "../src/db/client.ts";
+import { migrate } from "../src/db/migrate.ts";
 import { createApp } from "../src/web/app.tsx";
 import { emptySummary } from "../src/sync/summary.ts";
 import { dbTest } from "./helpers/db.ts";
@@ -228,4 +229,24 @@ dbTest("GET /api/executions and /api/logs filter by message, type, level and dat
   assert.equal(logs.items.length, 1);
   const bad = await app.request(`/api/logs?from=2025-03-10&to=2025-03-01`, { headers: bearer() });
   assert.equal(bad.status, 400);
+});
+
+Deno.test({
+  name: "POST /api/sync still answers the failed tick's summary when the database is down",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const db = await openDatabase({});
+    await migrate(db);
+    const f = fakeDeps(db);
+    const app = createApp(f.deps);
+    f.state.nextSummary = {
+      ...emptySummary("api", NOW),
+      error: { phase: "lock", code: "DB_CLOSED", message: "Tick could not start: the database did not answer" },
+    };
+    await db.close();
+    const res = await app.request("/api/sync", { method: "POST", headers: bearer() });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).error.code, "DB_CLOSED");
+  },
 });

@@ -111,18 +111,28 @@ export async function discardMessage(db: Database, id: string, options: ActionOp
   });
 }
 
-/** Records an operator action that concerns no single message (e.g. "Sync now"): LOGTYPE 1, who in DATADEBUG. */
+/**
+ * Records an operator action that concerns no single message (e.g. "Sync now"): LOGTYPE 1, who in DATADEBUG.
+ * Returns false when the row could not be written (the database is down); it never throws.
+ */
 export async function logOperatorAction(
   db: Database,
   action: string,
   text: string,
   options: ActionOptions & { detail?: Record<string, unknown> },
-): Promise<void> {
-  await db.orm.insert(log).values({
-    idMensagem: null,
-    logType: 1,
-    logMensagem: text,
-    logDate: options.now,
-    dataDebug: JSON.stringify({ action, via: options.actor.via, client: options.actor.address, ...options.detail }),
-  });
+): Promise<boolean> {
+  try {
+    await db.orm.insert(log).values({
+      idMensagem: null,
+      logType: 1,
+      logMensagem: text,
+      logDate: options.now,
+      dataDebug: JSON.stringify({ action, via: options.actor.via, client: options.actor.address, ...options.detail }),
+    });
+    return true;
+  } catch {
+    // The database is down: the action's own answer (a failed tick's summary) already says so,
+    // and losing this audit row must not turn that answer into a 500.
+    return false;
+  }
 }
