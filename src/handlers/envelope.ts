@@ -4,26 +4,14 @@
  * anything else is wrapped in the TOTVS envelope, with `content.requestID`
  * copied from the command when the body lacks it. Pure: no I/O, no clock.
  */
+import { getKey, isRecord, type JsonObject } from "../smartlink/json_keys.ts";
+import { isEnvelope } from "../smartlink/wire.ts";
 import type { HandlerMessage } from "./types.ts";
+
+export { isEnvelope };
 
 /** The locale of TOTVS envelopes built here, unless the caller names another. */
 export const DEFAULT_LOCALE = "pt_BR";
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** The value of `key` in `obj`, matched case-insensitively (an exact match wins). */
-function getKey(obj: JsonObject, key: string): unknown {
-  if (Object.hasOwn(obj, key)) return obj[key];
-  const lower = key.toLowerCase();
-  for (const k of Object.keys(obj)) {
-    if (k.toLowerCase() === lower) return obj[k];
-  }
-  return undefined;
-}
 
 function parseJson(text: string): unknown {
   try {
@@ -40,24 +28,13 @@ function asId(value: unknown): string | number | undefined {
   return undefined;
 }
 
-/** Tells whether `value` is a TOTVS (`header` object) or CloudEvents (`specversion`) envelope; keys case-insensitive. */
-export function isEnvelope(value: unknown): boolean {
-  if (!isObject(value)) return false;
-  for (const key of Object.keys(value)) {
-    const lower = key.toLowerCase();
-    if (lower === "specversion") return true;
-    if (lower === "header" && isObject(value[key])) return true;
-  }
-  return false;
-}
-
 /** The command's request id: TOTVS `content.requestID`, else CloudEvents `correlationid`, else `message.correlationId`. */
 export function commandRequestId(message: HandlerMessage): string | number | undefined {
   const parsed = parseJson(message.content);
-  if (isObject(parsed)) {
+  if (isRecord(parsed)) {
     const header = getKey(parsed, "header");
     const content = getKey(parsed, "content");
-    if (isObject(header) && isObject(content)) {
+    if (isRecord(header) && isRecord(content)) {
       const id = asId(getKey(content, "requestID"));
       if (id !== undefined) return id;
     }
@@ -72,11 +49,11 @@ export function commandRequestId(message: HandlerMessage): string | number | und
 /** The command's tenant: `tenantid`/`tenantId` at the top, else `header.tenantId`. */
 export function commandTenantId(message: HandlerMessage): string | undefined {
   const parsed = parseJson(message.content);
-  if (!isObject(parsed)) return undefined;
+  if (!isRecord(parsed)) return undefined;
   const top = getKey(parsed, "tenantId");
   if (typeof top === "string" && top !== "") return top;
   const header = getKey(parsed, "header");
-  if (isObject(header)) {
+  if (isRecord(header)) {
     const inHeader = getKey(header, "tenantId");
     if (typeof inHeader === "string" && inHeader !== "") return inHeader;
   }
@@ -101,7 +78,7 @@ export function toReplyEnvelope(input: ReplyEnvelopeInput): string {
   const { body, command } = input;
   if (isEnvelope(body)) return JSON.stringify(body);
   let content = body;
-  if (isObject(body)) {
+  if (isRecord(body)) {
     const requestKey = Object.keys(body).find((k) => k.toLowerCase() === "requestid");
     const present = requestKey !== undefined && body[requestKey] !== null && body[requestKey] !== undefined;
     const requestId = present ? undefined : commandRequestId(command);

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { SmartLinkError } from "./errors.ts";
+import { getKey, hasKey, isRecord, type JsonObject } from "./json_keys.ts";
 
 /** Raw bodies quoted in logs and errors are cut to this many bytes. */
 export const RAW_BODY_LOG_BYTES = 4096;
@@ -71,27 +72,6 @@ const TRANSPORT_ID_KEYS = ["id", "messageId", "deliveryTag", "receiptHandle"];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-type JsonObject = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function hasKey(obj: JsonObject, name: string): boolean {
-  const lower = name.toLowerCase();
-  return Object.keys(obj).some((k) => k.toLowerCase() === lower);
-}
-
-/** Reads `name` case-insensitively; an exact match wins. */
-function getKey(obj: JsonObject, name: string): unknown {
-  if (Object.hasOwn(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
-  for (const k of Object.keys(obj)) {
-    if (k.toLowerCase() === lower) return obj[k];
-  }
-  return undefined;
-}
 
 function getPath(obj: JsonObject | undefined, ...path: string[]): unknown {
   let current: unknown = obj;
