@@ -55,6 +55,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     fetch: doFetch,
     env: options.env,
     defaultTimeoutMs: config.handlerTimeoutMs,
+    maxReplyBytes: config.maxMessageBytes,
   });
   const appConfig = config.configSource
     ? await createAppConfigSource({

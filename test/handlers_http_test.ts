@@ -387,3 +387,28 @@ Deno.test("createHttpHandler() uses an injected fetch", async () => {
   assert.ok(result.reply);
   assert.equal(JSON.parse(result.reply.envelope).content.injected, true);
 });
+
+Deno.test("createHttpHandler() fails fatally with REPLY_TOO_LARGE on a reply above the size limit", async () => {
+  const big = JSON.stringify({ requestID: "req-1", blob: "x".repeat(5000) });
+  const server = startServer(() => new Response(big, { status: 200 }));
+  try {
+    const small = createHttpHandler({ kind: "http", url: server.url, reply: REPLY }, {
+      env: env({}),
+      defaultTimeoutMs: 5_000,
+      maxReplyBytes: 4096,
+    });
+    const err = await rejection(() => small(message(), context().ctx));
+    assert.ok(err instanceof FatalHandlerError);
+    assert.equal(err.code, "REPLY_TOO_LARGE");
+    assert.match(err.message, /larger than 4096 bytes/);
+    const roomy = createHttpHandler({ kind: "http", url: server.url, reply: REPLY }, {
+      env: env({}),
+      defaultTimeoutMs: 5_000,
+      maxReplyBytes: 8192,
+    });
+    const ok = await roomy(message(), context().ctx);
+    assert.equal(JSON.parse(ok.reply!.envelope).content.blob.length, 5000);
+  } finally {
+    await server.close();
+  }
+});

@@ -36,6 +36,8 @@ export interface HttpHandlerDeps {
   env: (name: string) => string | undefined;
   /** Used when the spec has no `timeoutSeconds` (`SMARTLINK_HANDLER_TIMEOUT_S`). */
   defaultTimeoutMs: number;
+  /** Largest reply body accepted (`SMARTLINK_MAX_MESSAGE_BYTES`); default 1 MiB. */
+  maxReplyBytes?: number;
 }
 
 /** Matches one `${NAME}` reference in a header value. */
@@ -169,6 +171,38 @@ function failureError(
   });
 }
 
+/**
+ * Reads a reply body of at most `maxBytes`. A larger reply could not be sent
+ * upstream; the ERP may have acted, so it is fatal, not retried.
+ */
+async function readBounded(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length"));
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes || declared > maxBytes) {
+      await reader.cancel();
+      throw new FatalHandlerError(
+        "REPLY_TOO_LARGE",
+        `Reply is larger than ${maxBytes} bytes (SMARTLINK_MAX_MESSAGE_BYTES): not sent`,
+      );
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 /** Turns a 2xx body into the handler result, per the `reply` setting. */
 function successResult(
   spec: HttpHandlerSpec,
@@ -209,6 +243,7 @@ export function createHttpHandler(spec: HttpHandlerSpec, deps: HttpHandlerDeps):
   const doFetch = deps.fetch ?? fetch;
   const timeoutMs = spec.timeoutSeconds !== undefined ? Math.round(spec.timeoutSeconds * 1000) : deps.defaultTimeoutMs;
   const where = displayUrl(spec.url);
+  const maxReplyBytes = deps.maxReplyBytes ?? 1_048_576;
 
   return async (message, ctx) => {
     const headers = buildHeaders(spec, deps, message, ctx.attempt);
@@ -239,7 +274,7 @@ export function createHttpHandler(spec: HttpHandlerSpec, deps: HttpHandlerDeps):
         await discardBody(res);
         return {};
       }
-      return successResult(spec, await res.text(), message, ctx);
+      return successResult(spec, await readBounded(res, maxReplyBytes), message, ctx);
     } catch (err) {
       throw failureError(err, ctx.signal, timeout.signal, where, timeoutMs);
     } finally {
