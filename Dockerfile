@@ -6,6 +6,8 @@
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY deno.json deno.lock ./
+# vendor/postgres is linked from deno.json and must be there for the install.
+COPY vendor ./vendor
 RUN deno install --frozen
 COPY . .
 RUN deno task compile && mkdir -p /data-empty
