@@ -170,3 +170,24 @@ dbTest("tick() counts a rejected send as a failed attempt under the RM formula",
   assert.deepEqual([row.qtdetentativaexec, row.status], [1, "RETRY"]);
   assert.equal(new Date(row.datatentativaexec).getTime() - deps.clock.now().getTime(), 3 * 60_000);
 });
+
+dbTest("tick() logs a redelivery of a stored message, with a warning when its content differs", async (db) => {
+  const link = new FakeLink();
+  const first = command("dup-1");
+  link.enqueue(first);
+  link.fail("ack", 1);
+  // No handler: the row goes DEAD and stays, so the redeliveries find it stored.
+  await tick(testTickDeps(db, link, {}), "test");
+  link.queue = [{ ...first, data: { ...first.data, content: { requestID: "other" } } }];
+  const s = await tick(testTickDeps(db, link, {}), "test");
+  assert.equal(s.duplicates, 1);
+  const logs = await db.rows<{ logtype: number; logmensagem: string; datadebug: string }>(
+    sql`select logtype, logmensagem, datadebug from gtotvslinklog where logmensagem like 'Redelivered%'`,
+  );
+  assert.equal(logs.length, 1);
+  assert.equal(logs[0].logtype, 1);
+  assert.match(logs[0].logmensagem, /different content under the same id/);
+  assert.match(JSON.parse(logs[0].datadebug).redeliveredContent, /"other"/);
+  const [row] = await db.rows<{ conteudo: string }>(sql`select conteudo from gtotvslinkmessage`);
+  assert.match(row.conteudo, /req-dup-1/, "the first copy is kept");
+});

@@ -99,6 +99,33 @@ export async function storeIncoming(db: Database, rows: IncomingRow[], now: Date
         idExterno: s.idExterno,
       }));
     }
+    if (alreadyStored.size > 0) {
+      // A redelivery of a message still waiting here (its ack was lost): say so on its row, and
+      // warn when the server sent different content under the same id (the first copy is kept).
+      const existing = await tx.select({ id: message.id, idExterno: message.idExterno, conteudo: message.conteudo })
+        .from(message).where(inArray(message.idExterno, [...alreadyStored]));
+      for (const e of existing) {
+        const r = fresh.find((x) => x.idExterno === e.idExterno)!;
+        const differs = r.deadReason === undefined && r.conteudo !== e.conteudo;
+        logs.push(
+          differs
+            ? entry(
+              e.id,
+              1,
+              "Redelivered with different content under the same id: the first copy is kept",
+              r.tipo,
+              now,
+              {
+                idExterno: e.idExterno,
+                redeliveredContent: r.conteudo.slice(0, 2000),
+              },
+            )
+            : entry(e.id, 0, "Redelivered message already stored: acked again, not stored twice", r.tipo, now, {
+              idExterno: e.idExterno,
+            }),
+        );
+      }
+    }
     await insertLogRows(db, tx, logs);
     return { inserted, alreadyStored, alreadySucceeded };
   });
