@@ -30,8 +30,10 @@ type Expect =
   | { kind: "dead"; code: string }
   /** A legitimate if odd message: executed once, replied to. */
   | { kind: "success" }
-  /** No usable id: logged ("Downstream item without an id skipped"), never stored or acked. */
+  /** No id at all: logged ("Downstream item without an id skipped"), never stored or acked. */
   | { kind: "skipped" }
+  /** An id the client cannot keep: stored DEAD (MSG_BAD_ID) under a stand-in id, acked with the id as sent. */
+  | { kind: "badId" }
   /** A second copy of an id that already succeeded: acked, logged, not executed again. */
   | { kind: "duplicate" };
 
@@ -56,6 +58,7 @@ const good = (id: string) =>
   });
 const ok: Expect = { kind: "success" };
 const skipped: Expect = { kind: "skipped" };
+const badId: Expect = { kind: "badId" };
 
 const CASES: Case[] = [
   {
@@ -109,7 +112,7 @@ const CASES: Case[] = [
     expect: dead("MSG_NUL_BYTES"),
   },
   { name: "NUL byte in a key", item: cmd("bad-13", { ["a\u0000"]: 1 }), expect: dead("MSG_NUL_BYTES") },
-  { name: "NUL byte in id", item: cmd("bad-14\u0000", {}), expect: skipped },
+  { name: "NUL byte in id", item: cmd("bad-14\u0000", {}), expect: badId },
   {
     name: "HTML/script in type and content",
     item: cmd("bad-15", { name: SCRIPT, html: '<img src=x onerror="alert(1)">' }, SCRIPT),
@@ -151,8 +154,8 @@ const CASES: Case[] = [
     expect: ok,
   },
   { name: "negative number as id", item: { id: -7, type: "SGDPMaskCommand", data: {} }, id: "-7", expect: ok },
-  { name: "fractional number as id", item: { id: 1.5, type: "SGDPMaskCommand", data: {} }, expect: skipped },
-  { name: "huge id (5,000 characters)", item: cmd("i".repeat(5000), {}), expect: skipped },
+  { name: "fractional number as id", item: { id: 1.5, type: "SGDPMaskCommand", data: {} }, expect: badId },
+  { name: "huge id (5,000 characters)", item: cmd("i".repeat(5000), {}), expect: badId },
   {
     name: "huge type name (10,000 characters)",
     item: cmd("bad-28", {}, "T".repeat(10_000)),
@@ -359,6 +362,12 @@ dbTest(
         case "skipped":
           outcomes.push(`SKIP ${"MSG_NO_ID".padEnd(16)} ${c.name}`);
           break;
+        case "badId": {
+          const rawId = String((c.item as { id: unknown }).id);
+          assert.ok(acked.has(rawId), `${where}: acked with the id as sent`);
+          outcomes.push(`DEAD ${"MSG_BAD_ID".padEnd(16)} ${c.name}`);
+          break;
+        }
       }
     }
     const skippedCases = CASES.filter((c) => c.expect.kind === "skipped").length;
@@ -369,7 +378,17 @@ dbTest(
     const [{ n: deadRows }] = await db.rows<{ n: number }>(
       sql`select count(*)::int as n from gtotvslinkmessage where status = 'DEAD'`,
     );
-    assert.equal(Number(deadRows), CASES.filter((c) => c.expect.kind === "dead").length, "no other row went DEAD");
+    const badIdCases = CASES.filter((c) => c.expect.kind === "badId").length;
+    const [{ n: badIdRows }] = await db.rows<{ n: number }>(
+      sql`select count(*)::int as n from gtotvslinkmessage
+          where status = 'DEAD' and idexterno like 'bad-id:%' and ultimoerro like 'MSG_BAD_ID: %'`,
+    );
+    assert.equal(Number(badIdRows), badIdCases, "each unusable id stored DEAD under a stand-in id");
+    assert.equal(
+      Number(deadRows),
+      CASES.filter((c) => c.expect.kind === "dead").length + badIdCases,
+      "no other row went DEAD",
+    );
     assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined, "no prototype pollution");
     const unicode = erp.calls.find((c) => c.body.includes("José 😀 — 中文 — עברית"));
     assert.ok(unicode, "unicode content reached the ERP intact");

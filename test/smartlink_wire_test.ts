@@ -327,3 +327,18 @@ Deno.test("wrapTotvsEnvelope() builds the header and copies requestID when missi
   assert.equal(kept.header.locale, "en_GB");
   assert.equal("tenantId" in kept.header, false);
 });
+
+Deno.test("normalizeItem() gives an unusable id a stable stand-in and keeps the id as sent for the ack", () => {
+  for (const rawId of ["a\u0000b", "x".repeat(1001), 1.5]) {
+    const item = bad(normalizeItem({ id: rawId, type: "T", data: { n: 1 } }, MAX));
+    assert.equal(item.code, "MSG_BAD_ID");
+    assert.equal(item.ackId, String(rawId));
+    assert.match(item.id!, /^bad-id:[0-9a-f]{16}$/);
+    assert.equal(bad(normalizeItem({ id: rawId, type: "T", data: {} }, MAX)).id, item.id, "stable across deliveries");
+    assert.ok(!item.error.includes("\u0000") && !item.content!.includes("\u0000"), "storable text");
+  }
+  assert.notEqual(
+    bad(normalizeItem({ id: 1.5, type: "T" }, MAX)).id,
+    bad(normalizeItem({ id: 2.5, type: "T" }, MAX)).id,
+  );
+});

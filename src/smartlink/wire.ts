@@ -23,6 +23,7 @@ export interface InboundMessage {
 
 export type ItemErrorCode =
   | "MSG_NO_ID"
+  | "MSG_BAD_ID"
   | "MSG_NO_TYPE"
   | "MSG_BAD_TYPE"
   | "MSG_TOO_LARGE"
@@ -39,6 +40,11 @@ export interface ItemError {
   type?: string;
   /** What could be read of the content, cut to the size limit, NUL characters escaped. */
   content?: string;
+  /**
+   * MSG_BAD_ID only: the id exactly as the server sent it, for the ack. `id` is
+   * then a stand-in (`bad-id:<hash>`) that can be stored and deduplicated.
+   */
+  ackId?: string;
 }
 
 export type ParsedItem = { ok: true; message: InboundMessage } | ItemError;
@@ -93,6 +99,16 @@ function firstString(...values: unknown[]): string | undefined {
     if (s !== undefined) return s;
   }
   return undefined;
+}
+
+/** FNV-1a, 64 bits, hex: a stable stand-in for an id that cannot be stored as it is. */
+function fnv1a(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of encoder.encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, "0");
 }
 
 function describe(value: unknown): string {
@@ -201,6 +217,24 @@ export function normalizeItem(raw: unknown, maxMessageBytes: number): ParsedItem
   const transportType = itemIsEnvelope ? undefined : getKey(raw, "type") ?? undefined;
   if (id === undefined) {
     const type = typeof transportType === "string" ? cutUtf8(transportType, 200) : undefined;
+    const rawId = getKey(raw, "id");
+    if ((typeof rawId === "string" && rawId.trim() !== "") || (typeof rawId === "number" && Number.isFinite(rawId))) {
+      // An id the client cannot keep (blank, too long, control characters, a fraction). Skipping it
+      // would leave it at the head of the queue forever; it is stored DEAD under a stand-in id and
+      // acked with the id as sent.
+      const ackId = String(rawId);
+      return {
+        ok: false,
+        id: `bad-id:${fnv1a(ackId)}`,
+        ackId,
+        code: "MSG_BAD_ID",
+        error: `Item id ${
+          JSON.stringify(storable(cutUtf8(ackId, 200), 400))
+        } is not usable: expected 1 to 1000 characters without control characters, or an integer`,
+        type,
+        content: storable(JSON.stringify(raw), maxMessageBytes),
+      };
+    }
     return { ok: false, code: "MSG_NO_ID", error: "Item has no id", type };
   }
 

@@ -29,6 +29,8 @@ export interface IncomingRow {
   conteudo: string;
   /** Set for items stored DEAD at once (bad content). */
   deadReason?: string;
+  /** The id to ack when it differs from IDEXTERNO (an unusable server id). */
+  ackId?: string;
 }
 
 export interface StoreBatchResult {

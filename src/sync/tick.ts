@@ -284,13 +284,19 @@ async function downstreamPhase(deps: TickDeps, summary: TickSummary): Promise<vo
     // Only what is committed is acked.
     let ackError: SmartLinkError | undefined;
     await pool(committed, ACK_CONCURRENCY, async (id) => {
+      const ackId = rows.get(id)?.ackId;
       try {
-        await deps.client.ack(id);
+        await deps.client.ack(ackId ?? id);
         summary.acked++;
       } catch (err) {
         summary.ackFailed++;
-        if (err instanceof SmartLinkError) ackError ??= err;
-        else throw err;
+        if (!(err instanceof SmartLinkError)) throw err;
+        if (ackId !== undefined && err.status !== undefined && err.status >= 400 && err.status < 500) {
+          // The server refuses its own unusable id; the row is DEAD here, the rest of the batch goes on.
+          deps.logger.warn("Ack of an unusable server id refused", { idExterno: id, status: err.status });
+          return;
+        }
+        ackError ??= err;
       }
     }, () => ackError !== undefined);
     if (ackError) {
@@ -316,6 +322,7 @@ function toIncoming(item: ParsedItem): IncomingRow | undefined {
     tipo: item.type ?? "(unknown)",
     conteudo: item.content ?? "",
     deadReason: `${item.code}: ${item.error}`,
+    ackId: item.ackId,
   };
 }
 
