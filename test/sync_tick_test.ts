@@ -191,3 +191,21 @@ dbTest("tick() logs a redelivery of a stored message, with a warning when its co
   const [row] = await db.rows<{ conteudo: string }>(sql`select conteudo from gtotvslinkmessage`);
   assert.match(row.conteudo, /req-dup-1/, "the first copy is kept");
 });
+
+dbTest("tick() gives up on a handler that ignores its signal after SMARTLINK_HANDLER_TIMEOUT_S", async (db) => {
+  const link = new FakeLink();
+  link.enqueue(command("slow-1"));
+  let sawAbort = false;
+  const stuck: Handler = (_m, ctx) => {
+    ctx.signal.addEventListener("abort", () => (sawAbort = ctx.signal.reason?.name === "TimeoutError"));
+    return new Promise(() => {}); // never settles
+  };
+  const s = await tick(testTickDeps(db, link, { SGDPMaskCommand: stuck }, { handlerTimeoutMs: 50 }), "test");
+  assert.equal(s.retried, 1);
+  assert.ok(sawAbort, "the handler's signal aborted with a TimeoutError");
+  const [row] = await db.rows<{ status: string; ultimoerro: string }>(
+    sql`select status, ultimoerro from gtotvslinkmessage`,
+  );
+  assert.equal(row.status, "RETRY");
+  assert.match(row.ultimoerro, /^HANDLER_TIMEOUT: Handler did not finish within 0.05 s/);
+});

@@ -89,7 +89,13 @@ async function runOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Prom
   if (!handler) {
     return dead(row, attempt, startedAt, deps.now(), `HANDLER_MISSING: No handler for type "${row.tipo}"`);
   }
-  const timeout = AbortSignal.timeout(deps.handlerTimeoutMs);
+  // A timer cleared when the attempt ends (AbortSignal.timeout would keep one per message alive for the whole timeout).
+  const timeoutCtl = new AbortController();
+  const timer = setTimeout(
+    () => timeoutCtl.abort(new DOMException(`Handler timeout of ${deps.handlerTimeoutMs} ms elapsed`, "TimeoutError")),
+    deps.handlerTimeoutMs,
+  );
+  const timeout = timeoutCtl.signal;
   const signal = deps.abortSignal ? AbortSignal.any([timeout, deps.abortSignal]) : timeout;
   let result: HandlerResult;
   try {
@@ -110,6 +116,7 @@ async function runOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Prom
       signal,
     );
   } catch (err) {
+    clearTimeout(timer);
     const finishedAt = deps.now();
     if (deps.abortSignal?.aborted) {
       // Interrupted by shutdown: the attempt counts (it may have acted) and the row is due again at once.
@@ -155,6 +162,7 @@ async function runOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Prom
       }],
     };
   }
+  clearTimeout(timer);
   const finishedAt = deps.now();
   const logs: Outcome["logs"] = [{ type: 0, text: `Attempt ${attempt} succeeded` }];
   for (const w of result.warnings ?? []) logs.push({ type: 1, text: w });
