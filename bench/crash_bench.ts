@@ -8,15 +8,7 @@
 import { dirname } from "node:path";
 import { formatCrashReport } from "../test/helpers/crash_report.ts";
 import { runCrashScenario } from "../test/helpers/crash_scenario.ts";
-import { seedFromEnv } from "../test/helpers/prng.ts";
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = Deno.env.get(name);
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`Invalid ${name}: expected a positive integer, got "${raw}"`);
-  return n;
-}
+import { intFromEnv, seedFromEnv } from "../test/helpers/prng.ts";
 
 if (import.meta.main) {
   const databaseUrl = Deno.env.get("TEST_DATABASE_URL");

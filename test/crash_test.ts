@@ -11,15 +11,7 @@ import { dirname } from "node:path";
 import { TEST_DATABASE_URL } from "./helpers/db.ts";
 import { formatCrashReport } from "./helpers/crash_report.ts";
 import { runCrashScenario } from "./helpers/crash_scenario.ts";
-import { seedFromEnv } from "./helpers/prng.ts";
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = Deno.env.get(name);
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`Invalid ${name}: expected a positive integer, got "${raw}"`);
-  return n;
-}
+import { intFromEnv, seedFromEnv } from "./helpers/prng.ts";
 
 Deno.test({
   name: "serve survives SIGKILL at random moments: no loss, no ack before commit, no re-run after success",

@@ -35,6 +35,15 @@ export function createPrng(seed: number): Prng {
   };
 }
 
+/** A positive integer from the environment variable `name` (run sizes), else `fallback`. */
+export function intFromEnv(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`Invalid ${name}: expected a positive integer, got "${raw}"`);
+  return n;
+}
+
 /** The seed from `variable` when set (a replay), else a fresh one. */
 export function seedFromEnv(variable: string): number {
   const raw = Deno.env.get(variable);
