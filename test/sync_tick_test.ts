@@ -209,3 +209,22 @@ dbTest("tick() gives up on a handler that ignores its signal after SMARTLINK_HAN
   assert.equal(row.status, "RETRY");
   assert.match(row.ultimoerro, /^HANDLER_TIMEOUT: Handler did not finish within 0.05 s/);
 });
+
+dbTest("tick() sends a backlog of UP rows in one pass and retries no rejected send within that pass", async (db) => {
+  await db.orm.execute(sql`insert into gtotvslinkmessage (direcao, tipo, audiencia, conteudo, datatentativaexec)
+    select 'UP', 'SGDPMaskResponse', 'SGDP', '{"n":' || g || '}', '2026-01-01T00:00:00Z'
+    from generate_series(1, 250) g`);
+  const link = new FakeLink();
+  link.fail("send", 1, "rejected", 422);
+  // FatorTempoExecucao 0: the rejected row is due again at once, but not in this pass.
+  const s = await tick(testTickDeps(db, link, {}, { retry: { fatorTempoExecucao: 0 } }), "test", {
+    phases: "upstream",
+  });
+  assert.equal(s.sent, 249);
+  assert.equal(s.sendRejected, 1);
+  assert.equal(link.sent.length, 249, "each row sent once");
+  const [row] = await db.rows<{ status: string; qtdetentativaexec: number }>(
+    sql`select status, qtdetentativaexec from gtotvslinkmessage`,
+  );
+  assert.deepEqual([row.status, row.qtdetentativaexec], ["RETRY", 1]);
+});

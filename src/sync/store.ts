@@ -4,7 +4,7 @@
  * current state (status, executor and attempt number), so a late finisher
  * never overwrites a newer state.
  */
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
 import { insertExecRows, insertLogRows, recordset } from "../db/bulk.ts";
 import type { Database, Orm } from "../db/client.ts";
 import {
@@ -212,17 +212,17 @@ export async function dueUpstream(
   db: Database,
   now: Date,
   limit: number,
-  afterIds: Set<string>,
+  exclude: readonly string[],
 ): Promise<MessageRow[]> {
-  const rows = await db.orm.select().from(message)
+  return await db.orm.select().from(message)
     .where(and(
       eq(message.direcao, "UP"),
       inArray(message.status, ["PENDING", "RETRY"]),
       lte(message.dataTentativaExec, now),
+      exclude.length > 0 ? notInArray(message.id, [...exclude]) : undefined,
     ))
     .orderBy(asc(message.dataCriacao), asc(message.id))
-    .limit(limit + afterIds.size);
-  return rows.filter((r) => !afterIds.has(r.id)).slice(0, limit);
+    .limit(limit);
 }
 
 /** The outcome of one attempt, ready to be recorded. */

@@ -161,11 +161,12 @@ async function finish(deps: TickDeps, summary: TickSummary): Promise<void> {
 // ---------------------------------------------------------------- upstream
 
 async function upstreamPhase(deps: TickDeps, retry: RetryParams, summary: TickSummary): Promise<void> {
-  const seen = new Set<string>();
+  // Sent rows are deleted; the rest (rejected, or changed meanwhile) must not be sent again in this
+  // pass even when still due, so only those few are excluded from the next query.
+  const notAgain: string[] = [];
   while (!deps.stopSignal?.aborted) {
-    const rows = await dueUpstream(deps.db, deps.now(), UP_BATCH, seen);
+    const rows = await dueUpstream(deps.db, deps.now(), UP_BATCH, notAgain);
     if (rows.length === 0) return;
-    for (const r of rows) seen.add(r.id);
     const outcomes: Outcome[] = [];
     let stopped: SmartLinkError | undefined;
     await pool(rows, SEND_CONCURRENCY, async (row) => {
@@ -173,10 +174,14 @@ async function upstreamPhase(deps: TickDeps, retry: RetryParams, summary: TickSu
       if (outcome instanceof SmartLinkError) stopped ??= outcome;
       else outcomes.push(outcome);
     }, () => stopped !== undefined);
-    const { recorded } = await recordOutcomes(deps.db, outcomes, deps.now());
+    const { recorded, stale } = await recordOutcomes(deps.db, outcomes, deps.now());
+    for (const o of stale) notAgain.push(o.row.id);
     for (const o of recorded) {
       if (o.result === "SUCCESS") summary.sent++;
-      else summary.sendRejected++;
+      else {
+        summary.sendRejected++;
+        notAgain.push(o.row.id);
+      }
     }
     if (stopped) throw new PhaseError("upstream", stopped.code, stopped.message, { cause: stopped });
   }
