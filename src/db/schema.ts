@@ -95,10 +95,23 @@ export const log = pgTable("gtotvslinklog", {
   index("gtotvslinklog_logtype_ix").on(t.logType, t.logDate),
 ]);
 
-export const schema = { message, messageExec, log };
+/**
+ * The client's own state, not an RM table: one JSON value per key (installation
+ * identity, credentials entered on the page, encrypted). Shared by every
+ * process on one database, so an active/passive pair sees the same values.
+ */
+export const setting = pgTable("smartlink_setting", {
+  key: text("key").primaryKey(),
+  /** JSON text. */
+  value: text("value").notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const schema = { message, messageExec, log, setting };
 export type MessageRow = typeof message.$inferSelect;
 export type NewMessageRow = typeof message.$inferInsert;
 export type ExecRow = typeof messageExec.$inferSelect;
 export type NewExecRow = typeof messageExec.$inferInsert;
 export type LogRow = typeof log.$inferSelect;
 export type NewLogRow = typeof log.$inferInsert;
+export type SettingRow = typeof setting.$inferSelect;

@@ -25,7 +25,7 @@ export function sharedPglite(): Promise<Database> {
 }
 
 async function truncateAll(db: Database): Promise<void> {
-  await db.orm.execute(sql`truncate gtotvslinkmessage, gtotvslinkmessageexec, gtotvslinklog`);
+  await db.orm.execute(sql`truncate gtotvslinkmessage, gtotvslinkmessageexec, gtotvslinklog, smartlink_setting`);
 }
 
 /** A fresh PostgreSQL schema with the migrations applied; `drop()` removes it. */
