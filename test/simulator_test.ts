@@ -94,6 +94,35 @@ Deno.test("link routes require a valid, unexpired Bearer token", async () => {
   assert.deepEqual(s.sim.state.requests.filter((r) => r.op === "get").map((r) => r.status), [401, 401, 200, 401]);
 });
 
+Deno.test("a verified token is remembered until it expires, and rejected once revoked", async () => {
+  const s = setup();
+  const token = await s.token();
+  const get = () => s.req("/api/v1/link/get", { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal((await get()).status, 200);
+  assert.equal((await get()).status, 200, "the cached verification still answers");
+  assert.equal((await s.control("/_sim/revoke")).status, 200);
+  assert.equal((await get()).status, 401, "a revoked token is rejected even though it was cached");
+  const fresh = await s.token();
+  const res = await s.req("/api/v1/link/get", { headers: { Authorization: `Bearer ${fresh}` } });
+  assert.equal(res.status, 200, "tokens issued after the revocation verify");
+});
+
+Deno.test("createSimulator() adds latencyMs to every RAC and link request, settable through /_sim/mode", async () => {
+  const waits: number[] = [];
+  const sim = createSimulator({ latencyMs: 20, sleep: (ms) => (waits.push(ms), Promise.resolve()) });
+  const tokenRes = await sim.app.request(SIM + "/totvs.rac/connect/token", tokenForm(GOOD_FORM));
+  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  await sim.app.request(SIM + "/api/v1/link/get", { headers: { Authorization: `Bearer ${token}` } });
+  assert.deepEqual(waits, [20, 20]);
+  await sim.app.request(SIM + "/_sim/mode", { method: "POST", body: JSON.stringify({ latencyMs: 0 }) });
+  await sim.app.request(SIM + "/api/v1/link/get", { headers: { Authorization: `Bearer ${token}` } });
+  assert.deepEqual(waits, [20, 20], "no wait at 0 ms");
+  await sim.app.request(SIM + "/_sim/mode", { method: "POST", body: JSON.stringify({ latencyMs: 5 }) });
+  await sim.app.request(SIM + "/_sim/reset", { method: "POST" });
+  assert.equal(sim.state.mode.latencyMs, 20, "reset goes back to the configured latency");
+  assert.equal((await sim.app.request(SIM + "/_sim/mode", { method: "POST", body: '{"latencyMs":-1}' })).status, 400);
+});
+
 Deno.test("get redelivers un-acked items from the head of the FIFO, batchSize at a time", async () => {
   const s = setup();
   s.sim.enqueue([{ id: "1", type: "T", data: {} }, { id: "2", type: "T", data: {} }, { id: "3", type: "T", data: {} }]);

@@ -39,6 +39,10 @@ export interface SimulatorOptions {
   tenantId?: string;
   /** The `iss` of issued tokens. Default "http://127.0.0.1/totvs.rac". */
   issuer?: string;
+  /** Milliseconds added to every RAC and Smart Link request (also `/_sim/mode {"latencyMs":…}`). Default 0. */
+  latencyMs?: number;
+  /** Waits `ms` or until `signal` aborts; the latency and `delayMs` faults use it. Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface Simulator {
@@ -110,6 +114,9 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   const issuer = opts.issuer ?? "http://127.0.0.1/totvs.rac";
   const tokens = createTokenIssuer({ issuer, tenantId, lifetimeS: opts.tokenLifetimeS ?? 3600, now });
   const state = createState();
+  const latencyMs = opts.latencyMs ?? 0;
+  state.mode.latencyMs = latencyMs;
+  const sleep = opts.sleep ?? delay;
   const app = new Hono();
   let generated = 0;
 
@@ -123,8 +130,9 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
 
   /** Fault injection, then the Bearer check, then the route; records the final status. */
   const guard = (op: SimOp, needsAuth: boolean): MiddlewareHandler => async (c, next) => {
+    if (state.mode.latencyMs > 0) await sleep(state.mode.latencyMs, c.req.raw.signal);
     const fault = takeFault(state, op);
-    if (fault?.delayMs) await delay(fault.delayMs, c.req.raw.signal);
+    if (fault?.delayMs) await sleep(fault.delayMs, c.req.raw.signal);
     if (fault && (fault.status !== undefined || fault.body !== undefined)) {
       const res = faultResponse(fault);
       recordRequest(state, op, res.status, new Date(now()));
@@ -261,8 +269,13 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     }
     return c.json({ mode: state.mode });
   });
+  app.post("/_sim/revoke", (c) => {
+    tokens.revokeAll();
+    return c.json({ revoked: true });
+  });
   app.post("/_sim/reset", (c) => {
     resetState(state);
+    state.mode.latencyMs = latencyMs;
     return c.json({ reset: true });
   });
 

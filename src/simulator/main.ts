@@ -1,7 +1,8 @@
 /**
  * Serves the simulator (RAC + Smart Link Server stand-in) on
  * 127.0.0.1:${SIM_PORT:-8090}. With SIM_GENERATE_EVERY_S it queues a random
- * SGDP command every N seconds. Run: `deno run -A src/simulator/main.ts`.
+ * SGDP command every N seconds; SIM_LATENCY_MS adds that many milliseconds
+ * to every RAC and Smart Link request (a real network's round trip). Run: `deno run -A src/simulator/main.ts`.
  */
 import { createSimulator } from "./app.ts";
 import { SGDP_COMMAND_TYPES } from "./generator.ts";
@@ -29,6 +30,7 @@ const sim = createSimulator({
   tenantId: Deno.env.get("SIM_TENANT_ID") || undefined,
   tokenLifetimeS: numberEnv("SIM_TOKEN_LIFETIME_S", 3600),
   issuer: `${base}/totvs.rac`,
+  latencyMs: numberEnv("SIM_LATENCY_MS", 0),
 });
 
 if (generateEveryS !== undefined && generateEveryS > 0) {

@@ -16,8 +16,10 @@ export interface TokenIssuerOptions {
 
 export interface TokenIssuer {
   issue(clientId: string): Promise<{ token: string; expiresIn: number }>;
-  /** True when `token` is a JWT this issuer signed and it has not expired. */
+  /** True when `token` is a JWT this issuer signed, not revoked, and it has not expired. */
   verify(token: string): Promise<boolean>;
+  /** Revokes every token issued so far (a new signing key; the verified-token cache is emptied). */
+  revokeAll(): void;
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
 }
 
@@ -70,6 +72,11 @@ export function createTokenIssuer(opts: TokenIssuerOptions): TokenIssuer {
         if (err instanceof joseErrors.JOSEError) return false;
         throw err;
       }
+    },
+
+    revokeAll() {
+      keys = undefined;
+      verified.clear();
     },
 
     async jwks() {
