@@ -11,6 +11,7 @@ import { selftestCommand } from "./cli/selftest.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, errorFields } from "./log.ts";
+import { describeFetchError } from "./net/fetch_error.ts";
 
 const USAGE = `Usage: deno task cli <command>
   serve            start the HTTP server and the scheduled sync tick (deno task start)
@@ -69,7 +70,7 @@ async function main(args: string[]): Promise<number> {
       case "purge":
         return await purgeCommand(options);
       case "healthcheck":
-        return await healthcheckCommand(config);
+        return await healthcheckCommand(config, rest);
       default:
         console.error(`Unknown command "${command}"\n${USAGE}`);
         return 2;
@@ -82,18 +83,28 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-/** Probes the local server's /healthz; for a container HEALTHCHECK without curl. */
-async function healthcheckCommand(config: Config): Promise<number> {
+/**
+ * Probes the local server's /healthz; for a container HEALTHCHECK without curl.
+ * Exit 0 on 200 (and on `not_activated` with `--allow-not-activated`), else 1, with one line saying why.
+ */
+async function healthcheckCommand(config: Config, args: string[]): Promise<number> {
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}/healthz`;
+  let res: Response;
   try {
-    const res = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${config.port}/healthz`, {
-      signal: AbortSignal.timeout(4000),
-    });
-    await res.body?.cancel();
-    return res.status === 200 ? 0 : 1;
-  } catch {
+    res = await fetch(url, { signal: AbortSignal.timeout(4000) });
+  } catch (err) {
+    console.error(`Unhealthy: no server answered at ${url}: ${describeFetchError(err, 4000)} (check HOST and PORT)`);
     return 1;
   }
+  const body = await res.json().catch(() => null) as { status?: string; reasons?: string[] } | null;
+  const status = body?.status ?? `HTTP ${res.status}`;
+  if (res.status === 200 || (status === "not_activated" && args.includes("--allow-not-activated"))) {
+    console.log(`Healthy: ${status}`);
+    return 0;
+  }
+  console.error(`Unhealthy: ${status}${body?.reasons?.length ? `: ${body.reasons.join("; ")}` : ""}`);
+  return 1;
 }
 
 if (import.meta.main) {

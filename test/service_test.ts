@@ -9,7 +9,7 @@ import { createSimulator } from "../src/simulator/app.ts";
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
 Deno.test({
-  name: "serve answers /healthz 200 on the embedded database, 503 once the database is closed",
+  name: "serve answers /healthz 503 not_activated without credentials, 503 unavailable once the database is closed",
   ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
@@ -23,15 +23,15 @@ Deno.test({
     try {
       assert.equal(readServerLock(`${dir}/data`)?.pid, Deno.pid, "lock file names this process");
       const ok = await fetch(`${service.url}/healthz`);
-      assert.equal(ok.status, 200);
+      assert.equal(ok.status, 503);
       const body = await ok.json();
-      assert.equal(body.status, "ok");
+      assert.equal(body.status, "not_activated");
       assert.equal(body.checks.database, "ok");
       assert.equal(body.checks.activation, "not_activated");
       await service.runtime.db.close();
       const down = await fetch(`${service.url}/healthz`);
       assert.equal(down.status, 503);
-      await down.body?.cancel();
+      assert.equal((await down.json()).status, "unavailable");
     } finally {
       await service.stop();
       await Deno.remove(dir, { recursive: true });

@@ -22,6 +22,7 @@ dbTest("GET /healthz answers 200 ok without auth when all is well", async (db) =
   assert.deepEqual(body.checks, {
     database: "ok",
     activation: "activated",
+    activationState: "active",
     token: "ok",
     lastTick: { finishedAt: NOW.toISOString(), durationMs: 40, error: null },
     oldestPendingSeconds: null,
@@ -52,8 +53,26 @@ dbTest("GET /healthz is degraded when the token failed or the last tick failed",
   const off = await health(db, (f) => {
     f.state.activation = { activated: false, subscriptions: [], tokenError: "no credentials" };
   });
-  assert.equal(off.body.status, "ok", "not activated is not degraded");
+  assert.equal(off.status, 503, "not activated is its own status, with a code an orchestrator can choose to accept");
+  assert.equal(off.body.status, "not_activated");
+  assert.equal(off.body.checks.activationState, "not_configured");
   assert.equal(off.body.checks.token, "not_activated");
+  assert.deepEqual(off.body.reasons, ["not activated: no client credentials"]);
+
+  const rejected = await health(db, (f) => {
+    f.state.activation = {
+      ...f.state.activation,
+      tokenValidUntil: undefined,
+      tokenError: "RAC token request failed: HTTP 401",
+      tokenErrorCode: "RAC_HTTP",
+      tokenErrorStatus: 401,
+      tokenOauthError: "invalid_client",
+    };
+  });
+  assert.equal(rejected.status, 200);
+  assert.equal(rejected.body.status, "degraded");
+  assert.equal(rejected.body.checks.activationState, "token_failing");
+  assert.deepEqual(rejected.body.reasons, ["token request failed: credentials rejected"]);
 });
 
 dbTest("GET /healthz is degraded when a message is due for longer than three schedule periods", async (db) => {

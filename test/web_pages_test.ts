@@ -31,7 +31,7 @@ dbTest(
       dataDebug: JSON.stringify({ ...emptySummary("cron", NOW), durationMs: 321, executed: 2 }),
     });
     const html = await page(createApp(f.deps), "/");
-    for (const text of ["Activated", "tenant-42", "2025-03-10 13:30:00 UTC", "321 ms", "Handler failed: HTTP 503"]) {
+    for (const text of [">Active<", "tenant-42", "2025-03-10 13:30:00 UTC", "321 ms", "Handler failed: HTTP 503"]) {
       assert.ok(html.includes(text), `dashboard shows ${text}`);
     }
     assert.ok(html.includes("2025-03-10 12:31:00 UTC"), "next tick");
@@ -43,12 +43,13 @@ dbTest(
   },
 );
 
-dbTest("GET / shows 'Not activated' and no token data when the client is not activated", async (db) => {
+dbTest("GET / shows 'Not configured' and no token data when the client is not activated", async (db) => {
   const f = fakeDeps(db);
   f.state.activation = { activated: false, subscriptions: [] };
   const html = await page(createApp(f.deps), "/");
-  assert.ok(html.includes("Not activated"));
+  assert.ok(html.includes("Not configured"));
   assert.ok(html.includes("SMARTLINK_CLIENT_ID"));
+  assert.ok(!html.includes("Token valid until"));
 });
 
 dbTest("GET /messages and /messages/:id show a script in type and content escaped", async (db) => {

@@ -5,6 +5,7 @@
  * formula in the tick does the retrying. Configured header values may hold
  * secrets (`${NAME}` from the environment) and never reach a log or an error.
  */
+import { describeFetchError } from "../net/fetch_error.ts";
 import { toReplyEnvelope } from "./envelope.ts";
 import {
   FatalHandlerError,
@@ -165,10 +166,13 @@ function failureError(
       { cause: err },
     );
   }
-  const detail = err instanceof Error ? err.message : String(err);
-  return new RetryableHandlerError("HANDLER_NETWORK", `Handler endpoint "${where}" is unreachable: ${detail}`, {
-    cause: err,
-  });
+  return new RetryableHandlerError(
+    "HANDLER_NETWORK",
+    `Handler endpoint "${where}" is unreachable: ${describeFetchError(err)}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /**

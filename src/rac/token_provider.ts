@@ -7,6 +7,7 @@
 import { decodeJwt } from "jose";
 import * as v from "valibot";
 import { errorFields, type Logger } from "../log.ts";
+import { describeFetchError } from "../net/fetch_error.ts";
 
 export const TENANT_CLAIM = "http://www.tnf.com/identity/claims/tenantId";
 
@@ -17,11 +18,18 @@ export class RacError extends Error {
   override name = "RacError";
   readonly code: RacErrorCode;
   readonly status?: number;
+  /** The OAuth2 `error` of a refused request (`invalid_client`, …). */
+  readonly oauthError?: string;
 
-  constructor(code: RacErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(
+    code: RacErrorCode,
+    message: string,
+    options: { status?: number; oauthError?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status;
+    this.oauthError = options.oauthError;
   }
 }
 
@@ -32,6 +40,10 @@ export interface TokenProviderState {
   /** The last failure, kept after a later success: compare `lastErrorAt` with `lastSuccessAt`. */
   lastError?: string;
   lastErrorAt?: Date;
+  /** `RacErrorCode`, HTTP status and OAuth2 `error` of that failure. */
+  lastErrorCode?: RacErrorCode;
+  lastErrorStatus?: number;
+  lastOauthError?: string;
   lastSuccessAt?: Date;
 }
 
@@ -136,14 +148,16 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
           cause: err,
         });
       }
-      const reason = redact(err instanceof Error ? err.message : String(err));
+      const reason = redact(describeFetchError(err));
       throw new RacError("RAC_NETWORK", `RAC token request failed: network error reaching "${url}": ${reason}`);
     }
 
     if (status < 200 || status > 299) {
       let detail = "";
+      let oauthError: string | undefined;
       try {
         const body = v.safeParse(ErrorBodySchema, JSON.parse(text));
+        if (body.success) oauthError = body.output.error?.slice(0, 64);
         if (body.success && (body.output.error || body.output.error_description)) {
           detail = [body.output.error, body.output.error_description && `(${body.output.error_description})`]
             .filter(Boolean)
@@ -154,7 +168,10 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
         detail = "";
       }
       const suffix = detail ? `: ${redact(detail).slice(0, 300)}` : "";
-      throw new RacError("RAC_HTTP", `RAC token request failed: HTTP ${status} from "${url}"${suffix}`, { status });
+      throw new RacError("RAC_HTTP", `RAC token request failed: HTTP ${status} from "${url}"${suffix}`, {
+        status,
+        oauthError: oauthError && redact(oauthError),
+      });
     }
 
     let json: unknown;
@@ -250,6 +267,9 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
         tenantId: cached?.tenantId,
         lastError: lastFailure?.error.message,
         lastErrorAt: lastFailure ? new Date(lastFailure.at) : undefined,
+        lastErrorCode: lastFailure?.error.code,
+        lastErrorStatus: lastFailure?.error.status,
+        lastOauthError: lastFailure?.error.oauthError,
         lastSuccessAt: lastSuccessAt === undefined ? undefined : new Date(lastSuccessAt),
       };
     },

@@ -4,6 +4,7 @@
  * most one after a 429 (after its Retry-After). Every failure leaves as a
  * classified `SmartLinkError`.
  */
+import { describeFetchError } from "../net/fetch_error.ts";
 import type { Route, RouteName, Routes } from "../config.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
@@ -141,7 +142,7 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
           cause: err,
         });
       }
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = describeFetchError(err);
       throw new SmartLinkError(`Smart Link ${op} failed: network error reaching "${url}": ${reason}`, {
         code: "SL_NETWORK",
         kind: "transient",

@@ -29,6 +29,10 @@ export interface Activation {
   tenantId?: string;
   tokenValidUntil?: Date;
   tokenError?: string;
+  /** Of the failing token request: `RAC_HTTP`, `RAC_NETWORK`, … with its HTTP status and OAuth2 `error`. */
+  tokenErrorCode?: string;
+  tokenErrorStatus?: number;
+  tokenOauthError?: string;
   setupError?: string;
   setupAt?: Date;
   subscriptions: readonly string[];

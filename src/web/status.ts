@@ -7,6 +7,7 @@ import { parseCron } from "../cron.ts";
 import { countMessages, lastLoggedTick, type MessageCount, oldestDue } from "../db/admin_queries.ts";
 import { type Direction, DIRECTIONS, type Status, STATUSES } from "../db/schema.ts";
 import type { TickSummary } from "../sync/summary.ts";
+import { activationState } from "./activation_state.ts";
 import type { Activation, AppDeps } from "./deps.ts";
 
 export interface LastTick {
@@ -86,8 +87,12 @@ export function typeGrid(counts: readonly MessageCount[]): { type: string; count
 
 /** Activation as the API and pages show it: no credential, no token. */
 export function publicActivation(a: Activation) {
+  const st = activationState(a);
   return {
     activated: a.activated,
+    state: st.state,
+    hint: st.hint ?? null,
+    tokenErrorCode: a.tokenErrorCode ?? null,
     tenantId: a.tenantId ?? null,
     tokenValidUntil: a.tokenValidUntil?.toISOString() ?? null,
     tokenError: a.tokenError ?? null,

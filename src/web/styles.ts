@@ -59,6 +59,9 @@ button.danger{background:var(--err);border-color:var(--err)}
 pre.content{background:#0f1720;color:#e6edf3;padding:.8rem;border-radius:8px;overflow:auto;max-height:32rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
 details summary{cursor:pointer;color:var(--accent)}
 details pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f3f5;padding:.5rem;border-radius:6px;margin:.3rem 0 0}
+.problem{color:var(--err);margin:0 0 .6rem}
+.steps ol{padding-left:1.3rem;margin:.4rem 0 0}
+.steps li{margin-bottom:.35rem}
 .errors{color:var(--err);margin:.2rem 0 0;padding-left:1.1rem}
 ul.plain{list-style:none;padding:0;margin:0}
 ul.plain li{padding:.4rem 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}

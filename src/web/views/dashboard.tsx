@@ -3,8 +3,9 @@
 import type { RetryParams } from "../../config.ts";
 import type { HourBucket } from "../../db/admin_queries.ts";
 import { DIRECTIONS, type LogRow, STATUSES } from "../../db/schema.ts";
-import type { TickSummary } from "../../sync/summary.ts";
 import { formatDuration, formatRelative, truncate } from "../format.ts";
+import { activationState } from "../activation_state.ts";
+import { tickSummaryText } from "../tick_text.ts";
 import { statusGrid, type StatusSnapshot, typeGrid } from "../status.ts";
 import { HourChart } from "./chart.tsx";
 import { ActionForm, Badge, href, Time } from "./parts.tsx";
@@ -20,56 +21,69 @@ export interface DashboardData {
 
 function Activation(props: { s: StatusSnapshot }) {
   const a = props.s.activation;
+  const st = activationState(a);
   return (
-    <section class="card">
+    <section class="card" id="activation">
       <h2>
-        Activation {a.activated ? <Badge value="Activated" kind="ok" /> : <Badge value="Not activated" kind="error" />}
+        Activation <Badge value={st.label} kind={st.kind} />
       </h2>
-      <dl class="kv">
-        <dt>Tenant</dt>
-        <dd class="mono">{a.tenantId ?? "—"}</dd>
-        <dt>Token valid until</dt>
-        <dd>
-          <Time at={a.tokenValidUntil} />{" "}
-          {a.tokenValidUntil && <span class="muted small">({formatRelative(a.tokenValidUntil, props.s.now)})</span>}
-        </dd>
-        {a.tokenError && (
-          <>
-            <dt>Token error</dt>
-            <dd class="small">{a.tokenError}</dd>
-          </>
-        )}
-        <dt>Setup</dt>
-        <dd>{a.setupError ? <span class="small">{a.setupError}</span> : a.setupAt ? <Time at={a.setupAt} /> : "—"}</dd>
-        <dt>Subscriptions</dt>
-        <dd class="small">{a.subscriptions.length ? a.subscriptions.join(", ") : "—"}</dd>
-      </dl>
-      {!a.activated && <p class="muted small">Set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET to start syncing.</p>}
+      {st.state === "not_configured" ? <NotActivatedSteps /> : (
+        <>
+          {st.hint && <p class={st.kind === "error" ? "problem small" : "muted small"}>{st.hint}.</p>}
+          <dl class="kv">
+            <dt>Tenant</dt>
+            <dd class="mono">{a.tenantId ?? "—"}</dd>
+            <dt>Token valid until</dt>
+            <dd>
+              <Time at={a.tokenValidUntil} />{" "}
+              {a.tokenValidUntil && <span class="muted small">({formatRelative(a.tokenValidUntil, props.s.now)})</span>}
+            </dd>
+            {a.tokenError && (
+              <>
+                <dt>Token error</dt>
+                <dd class="small">{a.tokenError}</dd>
+              </>
+            )}
+            <dt>Setup</dt>
+            <dd>
+              {a.setupError ? <span class="small">{a.setupError}</span> : a.setupAt ? <Time at={a.setupAt} /> : "—"}
+            </dd>
+            <dt>Subscriptions</dt>
+            <dd class="small">{a.subscriptions.length ? a.subscriptions.join(", ") : "—"}</dd>
+          </dl>
+        </>
+      )}
     </section>
   );
 }
 
-const COUNTERS: [keyof TickSummary, string][] = [
-  ["sent", "sent"],
-  ["sendRejected", "send rejected"],
-  ["downloaded", "downloaded"],
-  ["stored", "stored"],
-  ["duplicates", "duplicates"],
-  ["invalid", "invalid"],
-  ["acked", "acked"],
-  ["executed", "executed"],
-  ["succeeded", "succeeded"],
-  ["retried", "retried"],
-  ["dead", "dead"],
-  ["recovered", "recovered"],
-  ["purgedExec", "purged EXEC"],
-  ["purgedLog", "purged LOG"],
-];
+/** Every step from a fresh install to a syncing client. */
+function NotActivatedSteps() {
+  return (
+    <div class="steps">
+      <p class="small">Not syncing: this client has no tenant credentials yet. To activate it:</p>
+      <ol class="small">
+        <li>
+          Set <code>SMARTLINK_CLIENT_ID</code> and <code>SMARTLINK_CLIENT_SECRET</code> (or{" "}
+          <code>SMARTLINK_CLIENT_SECRET_FILE</code>, a file holding the secret) to the tenant's RAC credentials.
+        </li>
+        <li>
+          Write the handlers file (which command type goes to which ERP endpoint) and point{" "}
+          <code>SMARTLINK_HANDLERS</code> at it; see the README's "Handlers file".
+        </li>
+        <li>Restart the client so it reads them.</li>
+        <li>
+          Run <code>deno task cli doctor</code>: every check should say <code>OK</code>; a <code>FAIL</code>{" "}
+          line says what to fix.
+        </li>
+      </ol>
+    </div>
+  );
+}
 
 function Sync(props: { s: StatusSnapshot; schedule: string; retry: RetryParams; csrf: string }) {
   const { s } = props;
   const t = s.lastTick?.summary;
-  const nonZero = t ? COUNTERS.filter(([k]) => (t[k] as number) > 0) : [];
   return (
     <section class="card">
       <h2>Sync</h2>
@@ -90,9 +104,7 @@ function Sync(props: { s: StatusSnapshot; schedule: string; retry: RetryParams; 
             <dt>Duration</dt>
             <dd>{t.durationMs} ms · {t.trigger}</dd>
             <dt>Summary</dt>
-            <dd class="small">
-              {nonZero.length ? nonZero.map(([k, label]) => `${t[k]} ${label}`).join(", ") : "nothing to do"}
-            </dd>
+            <dd class="small">{tickSummaryText(t)}</dd>
           </>
         )}
         {t?.error && (
