@@ -6,9 +6,11 @@
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY deno.json deno.lock ./
-# vendor/postgres is linked from deno.json and must be there for the install.
+COPY service ./service
+# vendor/postgres is linked from service/deno.json and must be there for the install.
 COPY vendor ./vendor
-RUN deno install --frozen
+# Only the service's packages (service/deno.lock), none of the test and tool packages.
+RUN deno install --frozen --config service/deno.json
 COPY . .
 RUN deno task compile && mkdir -p /data-empty
 
