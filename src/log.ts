@@ -1,7 +1,9 @@
 /**
  * Structured logger: one JSON object per line on stdout. The only place that
- * writes to the console; everything else receives a `Logger`.
+ * writes to the console; everything else receives a `Logger`. While a span is
+ * active (OpenTelemetry), each line carries its `trace_id` and `span_id`.
  */
+import { activeTraceIds } from "./telemetry/tracing.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -53,8 +55,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (LOG_LEVELS.indexOf(level) < min) return;
     let line: string;
+    const ids = activeTraceIds();
     try {
-      line = JSON.stringify({ time: now().toISOString(), level, msg, ...base, ...fields });
+      line = JSON.stringify({ time: now().toISOString(), level, msg, ...ids, ...base, ...fields });
     } catch {
       // A field that cannot be serialised (cycle, BigInt) must not lose the line.
       line = JSON.stringify({ time: now().toISOString(), level, msg, ...base, fields: "unserialisable" });

@@ -7,11 +7,13 @@ import { type AppConfigSource, createAppConfigSource } from "./app_config.ts";
 import { type Config, isActivated, resolveRetry, type RetryParams } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
+import { instrumentHandlers } from "./handlers/instrument.ts";
 import { loadHandlers } from "./handlers/registry.ts";
 import type { HandlerRegistry } from "./handlers/types.ts";
 import type { Logger } from "./log.ts";
 import { createTokenProvider, type TokenProvider } from "./rac/token_provider.ts";
 import { createSmartLinkClient, type SmartLinkClient } from "./smartlink/client.ts";
+import { createSyncMetrics, type SyncMetrics } from "./sync/metrics.ts";
 import { publishMessage } from "./sync/publish.ts";
 import { createTickRunner, type TickRunner } from "./sync/runner.ts";
 import { createSetupTracker, type SetupTracker } from "./sync/setup.ts";
@@ -27,6 +29,8 @@ export interface Runtime {
   setup?: SetupTracker;
   appConfig?: AppConfigSource;
   runner: TickRunner;
+  /** Counters and histograms of this process, for `/metrics`. */
+  metrics: SyncMetrics;
   now: () => Date;
   retryParams(): RetryParams;
   activation(): Activation;
@@ -104,15 +108,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const tenantId = () => tokens?.state().tenantId;
   const executor = options.executor ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
 
+  const metrics = createSyncMetrics();
+  const tracedHandlers = instrumentHandlers(handlers, metrics.observeHandler);
   const runner = createTickRunner({
     db,
     logger,
     activated: () => client !== undefined,
+    onTick: metrics.observeTick,
     deps: () => ({
       db,
       client: client!,
       setup: setup!,
-      handlers,
+      handlers: tracedHandlers,
       now,
       logger,
       executor,
@@ -135,6 +142,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     setup,
     appConfig,
     runner,
+    metrics,
     now,
     retryParams,
     activation(): Activation {

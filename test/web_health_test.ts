@@ -132,7 +132,7 @@ dbTest("GET /metrics exposes messages, 24-hour executions, tick, token and oldes
       'smartlink_messages{direction="UP",status="PENDING"} 1',
       'smartlink_messages{direction="UP",status="RUNNING"} 0',
       'smartlink_executions_last_24h{type="We\\"ird",result="SUCCESS"} 1',
-      "smartlink_tick_duration_seconds 1.5",
+      "smartlink_last_tick_duration_seconds 1.5",
       `smartlink_last_tick_success_timestamp_seconds ${NOW.getTime() / 1000}`,
       "smartlink_token_expiry_seconds 3600",
       "smartlink_oldest_pending_seconds 30",

@@ -59,6 +59,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     publish: (input) => runtime.publish(input),
     activation: () => runtime.activation(),
     retryParams: () => runtime.retryParams(),
+    metrics: runtime.metrics,
   });
   const server = Deno.serve({
     hostname: config.host,

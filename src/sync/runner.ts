@@ -9,6 +9,7 @@ import { errorFields, type Logger } from "../log.ts";
 import type { SyncRunResult } from "../web/deps.ts";
 import { emptySummary, type TickSummary, type TickTrigger } from "./summary.ts";
 import { tick, type TickDeps, type TickOptions } from "./tick.ts";
+import { traceTick } from "./tick_span.ts";
 
 /** Advisory lock key of the tick ("SLTK"). */
 export const TICK_LOCK_KEY = 0x534c544b;
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   deps: () => Omit<TickDeps, "stopSignal" | "abortSignal">;
   /** False while not activated (no credentials): ticks do not run. */
   activated: () => boolean;
+  /** Receives every finished tick's summary (the metrics registry). */
+  onTick?: (summary: TickSummary) => void;
 }
 
 /** Creates the guard around `tick()`. */
@@ -40,16 +43,26 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
   const stopCtl = new AbortController();
   const abortCtl = new AbortController();
 
+  function finished(summary: TickSummary): void {
+    lastSummary = summary;
+    options.onTick?.(summary);
+  }
+
   async function runGuarded(trigger: TickTrigger, tickOptions?: TickOptions): Promise<SyncRunResult> {
     const locked = await options.db.tryWithLock(
       TICK_LOCK_KEY,
-      () => tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, tickOptions),
+      () =>
+        traceTick(
+          trigger,
+          () =>
+            tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, tickOptions),
+        ),
     );
     if (!locked.acquired) {
       options.logger.info("Tick skipped: another process holds the tick lock", { trigger });
       return { ran: false, reason: "busy" };
     }
-    lastSummary = locked.value;
+    finished(locked.value);
     return { ran: true, summary: locked.value };
   }
 
@@ -66,7 +79,7 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
       options.logger.error(message, fields);
       const summary = emptySummary(trigger, options.deps().now());
       summary.error = { phase: "lock", code: typeof fields.code === "string" ? fields.code : "DB_ERROR", message };
-      lastSummary = summary;
+      finished(summary);
       return { ran: true, summary };
     }).finally(() => {
       current = undefined;

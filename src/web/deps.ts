@@ -48,4 +48,6 @@ export interface AppDeps {
   publish(input: PublishInput): Promise<{ id: string }>;
   activation(): Activation;
   retryParams(): RetryParams;
+  /** The process's counters and histograms (Prometheus text), appended to `/metrics`. */
+  metrics?: { render(): string };
 }

@@ -1,21 +1,13 @@
-/** `GET /metrics`: Prometheus text exposition of the queue, executions, ticks and token. */
+/**
+ * `GET /metrics`: Prometheus text exposition of the queue, executions, ticks
+ * and token (gauges read now), followed by the process's own counters and
+ * histograms (ticks, sends, acks, handler durations).
+ */
 import { executionCountsLast24h, lastLoggedTick } from "../db/admin_queries.ts";
 import { DIRECTIONS, STATUSES } from "../db/schema.ts";
+import { family, type Sample } from "../telemetry/prometheus.ts";
 import type { AppDeps } from "./deps.ts";
 import { loadStatus, statusGrid } from "./status.ts";
-
-const escapeLabel = (v: string) => v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
-
-type Sample = [labels: Record<string, string>, value: number];
-
-function family(name: string, type: "gauge" | "counter", help: string, samples: Sample[]): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, value] of samples) {
-    const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",");
-    lines.push(`${name}${l ? `{${l}}` : ""} ${Number.isFinite(value) ? value : "NaN"}`);
-  }
-  return lines.join("\n");
-}
 
 export async function renderMetrics(deps: AppDeps): Promise<string> {
   const s = await loadStatus(deps);
@@ -45,7 +37,7 @@ export async function renderMetrics(deps: AppDeps): Promise<string> {
   const tick = s.lastTick?.summary;
   if (tick) {
     out.push(
-      family("smartlink_tick_duration_seconds", "gauge", "Duration of the last sync tick.", [[
+      family("smartlink_last_tick_duration_seconds", "gauge", "Duration of the last sync tick.", [[
         {},
         tick.durationMs / 1000,
       ]]),
@@ -77,5 +69,6 @@ export async function renderMetrics(deps: AppDeps): Promise<string> {
     "Seconds the oldest due PENDING/RETRY message has been waiting (0 when none).",
     [[{}, s.oldestPendingSeconds ?? 0]],
   ));
+  if (deps.metrics) out.push(deps.metrics.render());
   return out.join("\n") + "\n";
 }
