@@ -35,13 +35,16 @@ Deno.test({
       assert.match(migrated.stdout, /Applied: 0000_init/);
       assert.match((await cli(env, "migrate")).stdout, /up to date/);
 
-      const bad = await cli({ ...env, SMARTLINK_CONCURRENCY: "lots" }, "status");
-      assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /Invalid SMARTLINK_CONCURRENCY: expected an integer from 1 to 256, got "lots"/);
+      const badConfig = await cli({ ...env, SMARTLINK_CONCURRENCY: "lots" }, "status");
+      assert.equal(badConfig.code, 2);
+      assert.match(badConfig.stderr, /Invalid SMARTLINK_CONCURRENCY: expected an integer from 1 to 256, got "lots"/);
 
-      const usage = await cli(env, "retry", "not-a-uuid");
+      const usage = await cli(env, "retry");
       assert.equal(usage.code, 2);
       assert.match(usage.stdout, /Usage: deno task cli retry <id>/);
+      const bad = await cli(env, "retry", "not-a-uuid");
+      assert.equal(bad.code, 2);
+      assert.match(bad.stdout, /INVALID_ID: Expected a message ID: a uuid or a prefix of at least 8 hex characters/);
 
       const missing = await cli(env, "retry", "00000000-0000-4000-8000-000000000000");
       assert.equal(missing.code, 1);

@@ -26,7 +26,7 @@ dbTest("retryMessage() makes a DEAD row PENDING, due now, with a fresh budget, a
   assert.equal(r.message.ultimoErro, "HTTP 500: boom");
   const logs = await actionLogs(db, dead.id);
   assert.equal(logs.length, 1);
-  assert.equal(Number(logs[0].logtype), 1);
+  assert.equal(Number(logs[0].logtype), 0, "an operator action is info unless it fails");
   assert.equal(logs[0].tipo, dead.tipo);
   const debug = JSON.parse(logs[0].datadebug);
   assert.deepEqual([debug.action, debug.messageId, debug.client, debug.via], ["retry", dead.id, "10.1.2.3", "admin"]);
@@ -143,7 +143,7 @@ dbTest("POST /sync form runs a tick and flashes its outcome; a busy tick flashes
   const [logRow] = await db.rows<{ logtype: number; datadebug: string }>(
     sql`select logtype, datadebug from gtotvslinklog where idmensagem is null`,
   );
-  assert.equal(Number(logRow.logtype), 1);
+  assert.equal(Number(logRow.logtype), 0, "a sync that ran without error is info");
   assert.deepEqual(JSON.parse(logRow.datadebug), {
     action: "sync",
     via: "admin",

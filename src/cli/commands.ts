@@ -7,6 +7,7 @@ import { countMessages, oldestDue } from "../db/admin_queries.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { discardMessage, retryMessage } from "../db/message_actions.ts";
 import { migrate } from "../db/migrate.ts";
+import { resolveMessageId } from "../db/resolve_id.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createRuntime } from "../runtime.ts";
@@ -23,8 +24,6 @@ export interface CommandOptions {
   print: (line: string) => void;
   fetch?: typeof fetch;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function heldByServer(config: Config): LockInfo | undefined {
   return config.databaseUrl ? undefined : readServerLock(config.dataDir);
@@ -140,33 +139,38 @@ export async function statusCommand(o: CommandOptions): Promise<number> {
   return 0;
 }
 
-/** `retry <id>` and `discard <id>`. */
+/** `retry <id>` and `discard <id>`: the whole ID or a unique prefix of 8+ characters. */
 export async function actionCommand(action: "retry" | "discard", o: CommandOptions): Promise<number> {
-  const id = o.args[0];
-  if (!id || !UUID.test(id)) {
-    o.print(`Usage: deno task cli ${action} <id>  (the local ID, a uuid${id ? `; got "${id}"` : ""})`);
+  const given = o.args[0];
+  if (!given) {
+    o.print(`Usage: deno task cli ${action} <id>  (the local ID, or a unique prefix of at least 8 characters)`);
     return 2;
   }
   const held = heldByServer(o.config);
+  let id: string;
   if (held) {
-    const res = await callApi(held.url, `/api/messages/${id}/${action}`, {
+    const res = await callApi(held.url, `/api/messages/${encodeURIComponent(given)}/${action}`, {
       method: "POST",
       token: o.config.adminToken,
       fetch: o.fetch,
     });
     if (res.status !== 200) {
       o.print(`${action} failed: ${errorText(res.body)}`);
-      return 1;
+      return res.status === 400 ? 2 : 1;
     }
+    id = (res.body as { message: { id: string } }).message.id;
   } else {
-    const result = await withDb(o.config, (db) => {
+    const result = await withDb(o.config, async (db) => {
+      const resolved = await resolveMessageId(db, given, "queue");
+      if (!resolved.ok) return resolved;
       const options = { now: new Date(), actor: { via: "cli" as const, address: "local" } };
-      return action === "retry" ? retryMessage(db, id, options) : discardMessage(db, id, options);
+      return action === "retry" ? retryMessage(db, resolved.id, options) : discardMessage(db, resolved.id, options);
     });
     if (!result.ok) {
       o.print(`${action} failed: ${result.code}: ${result.message}`);
-      return 1;
+      return result.code === "INVALID_ID" ? 2 : 1;
     }
+    id = result.message.id;
   }
   o.print(action === "retry" ? `Message ${id} is due now (fresh attempt budget)` : `Message ${id} discarded`);
   return 0;

@@ -184,6 +184,7 @@ export async function messageDetail(db: Database, id: string, limit = 200): Prom
 export interface ExecFilter {
   messageId?: string;
   type?: string;
+  result?: ExecResult;
   from?: Date;
   to?: Date;
   after?: Keyset;
@@ -199,6 +200,7 @@ export async function listExecutions(db: Database, filter: ExecFilter): Promise<
     .where(and(
       filter.messageId ? eq(messageExec.idMensagem, filter.messageId) : undefined,
       filter.type ? eq(messageExec.tipo, filter.type) : undefined,
+      filter.result ? eq(messageExec.resultado, filter.result) : undefined,
       filter.from ? gte(messageExec.dataFim, filter.from) : undefined,
       filter.to ? lte(messageExec.dataFim, filter.to) : undefined,
       filter.after ? before(messageExec.dataFim, messageExec.id, filter.after) : undefined,

@@ -1,8 +1,9 @@
 /**
  * Operator actions on one message: retry (a fresh attempt budget, due now) and
  * discard (row deleted, an EXEC row records it). Each is one conditional
- * statement that refuses a RUNNING row, plus its GTOTVSLINKLOG row (LOGTYPE 1),
- * in one transaction: applied entirely or not at all.
+ * statement that refuses a RUNNING row, plus its GTOTVSLINKLOG row (LOGTYPE 0,
+ * info: an operator action is news, not trouble, unless it fails), in one
+ * transaction: applied entirely or not at all.
  */
 import { and, eq, ne } from "drizzle-orm";
 import type { Database, Orm } from "./client.ts";
@@ -36,7 +37,7 @@ async function failure(tx: Orm, id: string): Promise<ActionFailure> {
 async function writeActionLog(tx: Orm, row: MessageRow, action: string, text: string, options: ActionOptions) {
   await tx.insert(log).values({
     idMensagem: row.id,
-    logType: 1,
+    logType: 0,
     logMensagem: text,
     logDate: options.now,
     tipo: row.tipo,
@@ -112,19 +113,20 @@ export async function discardMessage(db: Database, id: string, options: ActionOp
 }
 
 /**
- * Records an operator action that concerns no single message (e.g. "Sync now"): LOGTYPE 1, who in DATADEBUG.
+ * Records an operator action that concerns no single message (e.g. "Sync now"), who in DATADEBUG:
+ * LOGTYPE 0 (info), or 1 (warning) when `failed` (the tick failed or did not run).
  * Returns false when the row could not be written (the database is down); it never throws.
  */
 export async function logOperatorAction(
   db: Database,
   action: string,
   text: string,
-  options: ActionOptions & { detail?: Record<string, unknown> },
+  options: ActionOptions & { detail?: Record<string, unknown>; failed?: boolean },
 ): Promise<boolean> {
   try {
     await db.orm.insert(log).values({
       idMensagem: null,
-      logType: 1,
+      logType: options.failed ? 1 : 0,
       logMensagem: text,
       logDate: options.now,
       dataDebug: JSON.stringify({ action, via: options.actor.via, client: options.actor.address, ...options.detail }),

@@ -293,10 +293,11 @@ export async function recordOutcomes(db: Database, outcomes: Outcome[], now: Dat
         })),
       );
     }
-    const replies = recorded.filter((o) => o.reply);
+    const replies = recorded.filter((o) => o.reply).map((o) => ({ o, id: crypto.randomUUID() }));
     let replyIds: string[] = [];
     if (replies.length > 0) {
-      const inserted = await tx.insert(message).values(replies.map((o) => ({
+      const inserted = await tx.insert(message).values(replies.map(({ o, id }) => ({
+        id,
         direcao: "UP" as const,
         tipo: o.reply!.type,
         audiencia: o.reply!.audience,
@@ -312,6 +313,11 @@ export async function recordOutcomes(db: Database, outcomes: Outcome[], now: Dat
     const logs: NewLogRow[] = [];
     for (const o of recorded) {
       for (const l of o.logs) logs.push(entry(o.row.id, l.type, l.text, o.row.tipo, o.finishedAt, l.debug));
+    }
+    // The link both ways between a command and its reply (the admin view follows `replyId` / `commandId`).
+    for (const { o, id } of replies) {
+      logs.push(entry(o.row.id, 0, `Reply is message ${id}`, o.row.tipo, o.finishedAt, { replyId: id }));
+      logs.push(entry(id, 0, `Reply to command ${o.row.id}`, o.reply!.type, now, { commandId: o.row.id }));
     }
     for (const o of stale) {
       logs.push(

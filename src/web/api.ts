@@ -9,9 +9,11 @@ import * as v from "valibot";
 import { listExecutions, listLogs, listMessages, messageDetail } from "../db/admin_queries.ts";
 import { type ActionFailure, discardMessage, logOperatorAction, retryMessage } from "../db/message_actions.ts";
 import { errorFields } from "../log.ts";
-import { encodeCursor, isUuid } from "./cursor.ts";
+import { type ResolvedId, resolveMessageId } from "../db/resolve_id.ts";
+import { encodeCursor } from "./cursor.ts";
 import type { AppDeps } from "./deps.ts";
 import { type Parsed, parseExecQuery, parseLogQuery, parseMessageQuery, TYPE_PATTERN } from "./filters.ts";
+import { nextAttemptAt } from "./next_attempt.ts";
 import { apiError, clientAddress } from "./security.ts";
 import { loadStatus, statusJson } from "./status.ts";
 
@@ -41,6 +43,12 @@ function failureResponse(c: Parameters<typeof apiError>[0], f: ActionFailure) {
   return apiError(c, f.code === "MESSAGE_RUNNING" ? 409 : 404, f.code, f.message);
 }
 
+/** 400 for a malformed ID, 404 when nothing matches, 409 when a prefix matches several messages. */
+function unresolved(c: Parameters<typeof apiError>[0], r: ResolvedId & { ok: false }) {
+  const status = r.code === "INVALID_ID" ? 400 : r.code === "AMBIGUOUS_ID" ? 409 : 404;
+  return apiError(c, status, r.code, r.message, r.candidates ? { candidates: r.candidates } : undefined);
+}
+
 function badQuery<T>(c: Parameters<typeof apiError>[0], parsed: Parsed<T> & { ok: false }) {
   return apiError(c, 400, "INVALID_QUERY", "Invalid query parameters", { fields: parsed.errors });
 }
@@ -61,7 +69,8 @@ export function createApi(deps: AppDeps): Hono {
     const parsed = parseMessageQuery(c.req.query());
     if (!parsed.ok) return badQuery(c, parsed);
     const page = await listMessages(deps.db, parsed.value);
-    return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+    const items = page.items.map((m) => ({ ...m, nextAttemptAt: nextAttemptAt(m) }));
+    return c.json({ items, nextCursor: page.next ? encodeCursor(page.next) : null });
   });
 
   api.post(
@@ -91,25 +100,27 @@ export function createApi(deps: AppDeps): Hono {
   );
 
   api.get("/messages/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!isUuid(id)) return apiError(c, 400, "INVALID_ID", `Expected a message ID (uuid), got "${id.slice(0, 80)}"`);
-    const detail = await messageDetail(deps.db, id.toLowerCase());
-    if (!detail) return apiError(c, 404, "MESSAGE_NOT_FOUND", `Message "${id}" not found`);
-    return c.json(detail);
+    const resolved = await resolveMessageId(deps.db, c.req.param("id"));
+    if (!resolved.ok) return unresolved(c, resolved);
+    const detail = await messageDetail(deps.db, resolved.id);
+    if (!detail) return apiError(c, 404, "MESSAGE_NOT_FOUND", `Message "${resolved.id}" not found`);
+    const row = detail.message;
+    return c.json({ ...detail, message: row && { ...row, nextAttemptAt: nextAttemptAt(row) } });
   });
 
   for (const action of ["retry", "discard"] as const) {
     api.post(`/messages/:id/${action}`, async (c) => {
-      const id = c.req.param("id");
-      if (!isUuid(id)) return apiError(c, 400, "INVALID_ID", `Expected a message ID (uuid), got "${id.slice(0, 80)}"`);
+      const resolved = await resolveMessageId(deps.db, c.req.param("id"), "queue");
+      if (!resolved.ok) return unresolved(c, resolved);
+      const id = resolved.id;
       const options = { now: deps.now(), actor: actor(c) };
       if (action === "retry") {
-        const r = await retryMessage(deps.db, id.toLowerCase(), options);
+        const r = await retryMessage(deps.db, id, options);
         if (!r.ok) return failureResponse(c, r);
         const { conteudo: _c, ...message } = r.message;
         return c.json({ message });
       }
-      const r = await discardMessage(deps.db, id.toLowerCase(), options);
+      const r = await discardMessage(deps.db, id, options);
       if (!r.ok) return failureResponse(c, r);
       const { conteudo: _c, ...message } = r.message;
       const { conteudo: _e, ...execution } = r.execution;
@@ -125,6 +136,7 @@ export function createApi(deps: AppDeps): Hono {
       detail: result.ran
         ? { ran: true, error: result.summary.error?.code ?? null }
         : { ran: false, reason: result.reason },
+      failed: !result.ran || result.summary.error !== undefined,
     });
     if (result.ran) return c.json(result.summary);
     return result.reason === "busy"

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import type { ExecFilter, Keyset, LogFilter, MessageFilter } from "../db/admin_queries.ts";
-import { DIRECTIONS, type LogType, STATUSES } from "../db/schema.ts";
+import { DIRECTIONS, EXEC_RESULTS, type LogType, STATUSES } from "../db/schema.ts";
 import { decodeCursor } from "./cursor.ts";
 
 export const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -61,7 +61,7 @@ const MessageQuery = v.object({
   ...paging,
 });
 
-const ExecQuery = v.object({
+const HistoryQuery = v.object({
   message: v.optional(uuidField),
   type: v.optional(typeField),
   from: v.optional(dateField),
@@ -69,8 +69,15 @@ const ExecQuery = v.object({
   ...paging,
 });
 
+const ExecQuery = v.object({
+  ...HistoryQuery.entries,
+  result: v.optional(
+    v.pipe(v.string(), upper, v.picklist(EXEC_RESULTS, `Expected one of ${EXEC_RESULTS.join(", ")}`)),
+  ),
+});
+
 const LogQuery = v.object({
-  ...ExecQuery.entries,
+  ...HistoryQuery.entries,
   logtype: v.optional(v.pipe(v.string(), v.picklist(["0", "1", "2"], "Expected 0 (info), 1 (warning) or 2 (error)"))),
 });
 

@@ -15,6 +15,7 @@ import {
   recentErrors,
 } from "../db/admin_queries.ts";
 import { type ActionFailure, discardMessage, logOperatorAction, retryMessage } from "../db/message_actions.ts";
+import { resolveMessageId } from "../db/resolve_id.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import { encodeCursor, isUuid } from "./cursor.ts";
 import type { AppDeps } from "./deps.ts";
@@ -133,7 +134,19 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
 
   html.get("/messages/:id", async (c) => {
     const id = c.req.param("id");
-    if (!isUuid(id)) return errorPage(c, flashes, 400, "Invalid message ID", "A message ID is a uuid.");
+    if (!isUuid(id)) {
+      // A short ID as the lists show it: go to the one message it names.
+      const r = await resolveMessageId(deps.db, id);
+      if (r.ok) return c.redirect(`/messages/${r.id}`, 302);
+      const status = r.code === "INVALID_ID" ? 400 : 404;
+      return errorPage(
+        c,
+        flashes,
+        status,
+        r.code === "INVALID_ID" ? "Invalid message ID" : "Message not found",
+        `${r.message}.`,
+      );
+    }
     const detail = await messageDetail(deps.db, id.toLowerCase());
     if (!detail) {
       return errorPage(c, flashes, 404, "Message not found", "No message, execution or log row has this ID.");
@@ -177,6 +190,7 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
       detail: result.ran
         ? { ran: true, error: result.summary.error?.code ?? null }
         : { ran: false, reason: result.reason },
+      failed: !result.ran || result.summary.error !== undefined,
     });
     if (result.ran) return redirect(c, "/", syncFlash(result.summary));
     return redirect(c, "/", {
@@ -194,7 +208,12 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
       return page(c, "History", "history", <HistoryView items={[]} query={query} errors={parsed.errors} />, 400);
     }
     const result = await listExecutions(deps.db, parsed.value);
-    const links = pageLinks("/history", keep(query, LIST_KEYS), result.next, parsed.value.after !== undefined);
+    const links = pageLinks(
+      "/history",
+      keep(query, [...LIST_KEYS, "result"]),
+      result.next,
+      parsed.value.after !== undefined,
+    );
     return page(c, "History", "history", <HistoryView items={result.items} query={query} {...links} />);
   });
 

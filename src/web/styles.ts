@@ -59,6 +59,7 @@ button.danger{background:var(--err);border-color:var(--err)}
 pre.content{background:#0f1720;color:#e6edf3;padding:.8rem;border-radius:8px;overflow:auto;max-height:32rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
 details summary{cursor:pointer;color:var(--accent)}
 details pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f3f5;padding:.5rem;border-radius:6px;margin:.3rem 0 0}
+.related{display:flex;flex-wrap:wrap;gap:.3rem 1.5rem;margin:-.5rem 0 1rem;overflow-wrap:anywhere}
 .problem{color:var(--err);margin:0 0 .6rem}
 .steps ol{padding-left:1.3rem;margin:.4rem 0 0}
 .steps li{margin-bottom:.35rem}

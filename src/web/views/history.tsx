@@ -1,5 +1,5 @@
 /** `/history` (GTOTVSLINKMESSAGEEXEC) and `/logs` (GTOTVSLINKLOG): filtered by message, type, level and date. */
-import type { ExecRow, LogRow } from "../../db/schema.ts";
+import { EXEC_RESULTS, type ExecRow, type LogRow } from "../../db/schema.ts";
 import type { FieldErrors } from "../filters.ts";
 import { formatMs } from "../format.ts";
 import { LogTable } from "./message_detail.tsx";
@@ -13,7 +13,7 @@ interface ListPage<T> {
   first?: string;
 }
 
-function Filters(props: { action: string; query: Record<string, string>; logType?: boolean }) {
+function Filters(props: { action: string; query: Record<string, string>; logType?: boolean; result?: boolean }) {
   const q = props.query;
   return (
     <form class="filters" method="get" action={props.action}>
@@ -29,6 +29,15 @@ function Filters(props: { action: string; query: Record<string, string>; logType
             {[["0", "info"], ["1", "warning"], ["2", "error"]].map(([v, label]) => (
               <option value={v} selected={q.logtype === v}>{label}</option>
             ))}
+          </select>
+        </label>
+      )}
+      {props.result && (
+        <label>
+          Result
+          <select name="result">
+            <option value="">any</option>
+            {EXEC_RESULTS.map((r) => <option value={r} selected={q.result?.toUpperCase() === r}>{r}</option>)}
           </select>
         </label>
       )}
@@ -54,7 +63,7 @@ export function HistoryView(props: ListPage<Omit<ExecRow, "conteudo">>) {
   return (
     <>
       <h1>Execution history</h1>
-      <Filters action="/history" query={props.query} />
+      <Filters action="/history" query={props.query} result />
       <ErrorList errors={props.errors} />
       <div class="table-wrap">
         <table class="stack">

@@ -2,6 +2,8 @@
 import type { ExecSummary, MessageDetail } from "../../db/admin_queries.ts";
 import type { LogRow, MessageRow } from "../../db/schema.ts";
 import { formatBytes, formatRelative, LOG_TYPE_NAMES } from "../format.ts";
+import { nextAttemptAt, NO_NEXT_ATTEMPT } from "../next_attempt.ts";
+import { relatedMessages } from "../related.ts";
 import { ActionForm, Badge, Content, Debug, href, Time } from "./parts.tsx";
 
 export interface MessageDetailData extends MessageDetail {
@@ -12,6 +14,7 @@ export interface MessageDetailData extends MessageDetail {
 
 function Columns(props: { m: MessageRow; now: Date }) {
   const m = props.m;
+  const next = nextAttemptAt(m);
   return (
     <dl class="kv">
       <dt>ID</dt>
@@ -32,10 +35,19 @@ function Columns(props: { m: MessageRow; now: Date }) {
       </dd>
       <dt>QTDETENTATIVAEXEC</dt>
       <dd>{m.qtdeTentativaExec}</dd>
+      <dt>Next attempt</dt>
+      <dd>
+        {next
+          ? (
+            <>
+              <Time at={next} /> <span class="muted small">({formatRelative(next, props.now)})</span>
+            </>
+          )
+          : <span class="muted">{NO_NEXT_ATTEMPT}</span>}
+      </dd>
       <dt>DATATENTATIVAEXEC</dt>
       <dd>
-        <Time at={m.dataTentativaExec} />{" "}
-        <span class="muted small">({formatRelative(m.dataTentativaExec, props.now)})</span>
+        <Time at={m.dataTentativaExec} /> <span class="muted small">(last scheduled attempt)</span>
       </dd>
       <dt>ULTIMOERRO</dt>
       <dd class="small">{m.ultimoErro ?? "—"}</dd>
@@ -149,6 +161,26 @@ export function LogTable(props: { rows: LogRow[]; showMessage?: boolean }) {
   );
 }
 
+/** "Reply: <id>" on a command, "Reply to command: <id>" on a reply. */
+function RelatedLinks(props: { logs: LogRow[] }) {
+  const r = relatedMessages(props.logs);
+  if (!r.replyId && !r.commandId) return null;
+  return (
+    <p class="related">
+      {r.replyId && (
+        <span>
+          Reply: <a class="mono" href={`/messages/${r.replyId}`} rel="related">{r.replyId}</a>
+        </span>
+      )}
+      {r.commandId && (
+        <span>
+          Reply to command: <a class="mono" href={`/messages/${r.commandId}`} rel="related">{r.commandId}</a>
+        </span>
+      )}
+    </p>
+  );
+}
+
 export function MessageDetailView(props: MessageDetailData) {
   const m = props.message;
   const last = props.executions[0];
@@ -157,6 +189,7 @@ export function MessageDetailView(props: MessageDetailData) {
       <h1>
         Message <span class="mono">{props.id}</span>
       </h1>
+      <RelatedLinks logs={props.logs} />
       {m
         ? (
           <>

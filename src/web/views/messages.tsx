@@ -3,6 +3,7 @@
 import type { MessageListItem } from "../../db/admin_queries.ts";
 import { DIRECTIONS, STATUSES } from "../../db/schema.ts";
 import type { FieldErrors } from "../filters.ts";
+import { nextAttemptAt } from "../next_attempt.ts";
 import { truncate } from "../format.ts";
 import { Badge, ErrorList, Pager, Time } from "./parts.tsx";
 
@@ -82,7 +83,7 @@ export function MessagesView(props: MessagesData) {
                 <td data-label="Direction">{m.direcao}</td>
                 <td class="num" data-label="Attempts">{m.qtdeTentativaExec}</td>
                 <td class="nowrap" data-label="Next attempt">
-                  <Time at={m.dataTentativaExec} />
+                  {m.status === "DEAD" ? <span class="muted">none</span> : <Time at={nextAttemptAt(m)} />}
                 </td>
                 <td class="wrap small" data-label="Last error">{truncate(m.ultimoErro, 160)}</td>
               </tr>
