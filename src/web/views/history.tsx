@@ -1,3 +1,4 @@
+// deno-lint-ignore-file jsx-key -- hono/jsx renders `key` as an HTML attribute; server-rendered lists need none.
 /** `/history` (GTOTVSLINKMESSAGEEXEC) and `/logs` (GTOTVSLINKLOG): filtered by message, type, level and date. */
 import { EXEC_RESULTS, type ExecRow, type LogRow } from "../../db/schema.ts";
 import type { FieldErrors } from "../filters.ts";
