@@ -20,7 +20,7 @@ import { noopHandler } from "../src/handlers/noop.ts";
 import { createLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
-import { DEFAULT_ROUTES } from "../src/config.ts";
+
 import { tick, type TickDeps } from "../src/sync/tick.ts";
 import type { TickSummary } from "../src/sync/summary.ts";
 
@@ -125,7 +125,6 @@ function deps(db: Database, base: string): TickDeps {
   });
   const client = createSmartLinkClient({
     baseUrl: base,
-    routes: DEFAULT_ROUTES,
     tokens,
     timeoutMs: 10_000,
     maxMessageBytes: 1_048_576,

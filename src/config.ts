@@ -8,6 +8,14 @@
 import * as v from "valibot";
 import { CronError, parseCron } from "./cron.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import {
+  applyRoutes,
+  DEFAULT_PROFILE,
+  loadProfile,
+  ProfileError,
+  type RouteShorthand,
+  type WireProfile,
+} from "./smartlink/profile.ts";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -25,20 +33,6 @@ export const DEFAULT_RETRY: RetryParams = Object.freeze({
   qtdeTentativasExec: 3,
   fatorTempoExecucao: 1,
   minutesInterval: 1,
-});
-
-export type RouteName = "setup" | "get" | "ack" | "send";
-export interface Route {
-  method: string;
-  path: string;
-}
-export type Routes = Record<RouteName, Route>;
-
-export const DEFAULT_ROUTES: Routes = Object.freeze({
-  setup: { method: "POST", path: "/api/v1/link/setup" },
-  get: { method: "GET", path: "/api/v1/link/get" },
-  ack: { method: "POST", path: "/api/v1/link/ack" },
-  send: { method: "POST", path: "/api/v1/link/send/{type}/{audience}" },
 });
 
 const DEFAULT_URLS: Record<Environment, { link: string; rac: string }> = {
@@ -69,7 +63,8 @@ export interface Config {
   maxPerTick: number;
   httpTimeoutMs: number;
   maxMessageBytes: number;
-  routes: Routes;
+  /** The wire profile: `SMARTLINK_PROFILE` over the defaults, then the `SMARTLINK_ROUTES` shorthand. */
+  profile: WireProfile;
   logLevel: LogLevel;
   handlerTimeoutMs: number;
   adminToken?: string;
@@ -129,7 +124,7 @@ const httpUrl = v.pipe(
 const RouteSchema = v.pipe(
   v.string(),
   v.regex(/^(GET|POST|PUT|DELETE|PATCH)\s+\/\S*$/i),
-  v.transform((s): Route => {
+  v.transform((s) => {
     const [method, path] = s.trim().split(/\s+/);
     return { method: method.toUpperCase(), path };
   }),
@@ -138,12 +133,13 @@ const RoutesOverrideSchema = v.strictObject({
   setup: v.optional(RouteSchema),
   get: v.optional(RouteSchema),
   ack: v.optional(RouteSchema),
+  nack: v.optional(RouteSchema),
   send: v.optional(RouteSchema),
 });
 
-function parseRoutes(raw: string | undefined): Routes {
-  if (raw === undefined || raw.trim() === "") return DEFAULT_ROUTES;
-  const expected = 'JSON like {"get":"GET /api/v1/link/get"} with keys setup, get, ack, send';
+function parseRoutes(raw: string | undefined): RouteShorthand | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const expected = 'JSON like {"get":"GET /api/v1/link/get"} with keys setup, get, ack, nack, send';
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -152,11 +148,30 @@ function parseRoutes(raw: string | undefined): Routes {
   }
   const result = v.safeParse(RoutesOverrideSchema, json);
   if (!result.success) throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
-  const routes = { ...DEFAULT_ROUTES };
-  for (const [k, route] of Object.entries(result.output)) {
-    if (route) routes[k as RouteName] = route;
+  return result.output;
+}
+
+function profileError(variable: string, err: unknown): never {
+  if (!(err instanceof ProfileError)) throw err;
+  const key = err.keyPath.startsWith("(") ? "" : `key "${err.keyPath}" to be `;
+  throw new ConfigError(variable, `${key}${err.expected}${err.received === undefined ? "" : `, got ${err.received}`}`);
+}
+
+/** `SMARTLINK_PROFILE` (a file or the JSON itself) over the defaults, then `SMARTLINK_ROUTES` over that. */
+function parseWireProfile(env: Env, readTextFile: (path: string) => string): WireProfile {
+  const source = env.SMARTLINK_PROFILE?.trim();
+  let profile = DEFAULT_PROFILE;
+  try {
+    if (source) profile = loadProfile(source, readTextFile);
+  } catch (err) {
+    profileError("SMARTLINK_PROFILE", err);
   }
-  return routes;
+  const routes = parseRoutes(env.SMARTLINK_ROUTES);
+  try {
+    return routes ? applyRoutes(profile, routes) : profile;
+  } catch (err) {
+    profileError("SMARTLINK_ROUTES", err);
+  }
 }
 
 /** A secret from `NAME` or from the file named by `NAME_FILE` (one of them). */
@@ -277,7 +292,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       integer(1024, 104_857_600),
       1_048_576,
     ),
-    routes: parseRoutes(env.SMARTLINK_ROUTES),
+    profile: parseWireProfile(env, readTextFile),
     logLevel: field(env, "SMARTLINK_LOG_LEVEL", "one of debug, info, warn, error", v.picklist(LOG_LEVELS), "info"),
     handlerTimeoutMs: 1000 *
       field(env, "SMARTLINK_HANDLER_TIMEOUT_S", "a number of seconds from 0.1 to 86400", decimal(0.1, 86400), 60),

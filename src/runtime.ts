@@ -94,7 +94,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     client = createSmartLinkClient({
       baseUrl: config.linkUrl,
-      routes: config.routes,
+      profile: config.profile,
       fetch: doFetch,
       tokens,
       timeoutMs: config.httpTimeoutMs,

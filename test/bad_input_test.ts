@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import { DEFAULT_RETRY, DEFAULT_ROUTES } from "../src/config.ts";
+import { DEFAULT_RETRY } from "../src/config.ts";
 import { buildRegistry, parseHandlersFile } from "../src/handlers/registry.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
@@ -236,7 +236,6 @@ dbTest(
     });
     const client = createSmartLinkClient({
       baseUrl: SIM,
-      routes: DEFAULT_ROUTES,
       fetch: sim.fetch,
       tokens,
       timeoutMs: 10_000,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertServeSafe, ConfigError, DEFAULT_ROUTES, loadConfig, resolveRetry } from "../src/config.ts";
+import { assertServeSafe, ConfigError, loadConfig, resolveRetry } from "../src/config.ts";
+import { DEFAULT_PROFILE } from "../src/smartlink/profile.ts";
 
 const base = {};
 
@@ -19,7 +20,7 @@ Deno.test("loadConfig() applies the defaults of the configuration table", () => 
   assert.equal(c.dataDir, "./data");
   assert.equal(c.host, "127.0.0.1");
   assert.equal(c.port, 8080);
-  assert.deepEqual(c.routes, DEFAULT_ROUTES);
+  assert.deepEqual(c.profile, DEFAULT_PROFILE);
   assert.deepEqual(c.retryOverrides, {});
   assert.equal(c.clientId, undefined);
   assert.ok(Object.isFrozen(c));
@@ -49,9 +50,9 @@ const valid: [string, string, (c: ReturnType<typeof loadConfig>) => unknown, unk
   ["SMARTLINK_LOG_LEVEL", "debug", (c) => c.logLevel, "debug"],
   ["SMARTLINK_HANDLER_TIMEOUT_S", "0.5", (c) => c.handlerTimeoutMs, 500],
   ["SMARTLINK_SUBSCRIPTIONS", "A, B,A", (c) => c.subscriptions, ["A", "B"]],
-  ["SMARTLINK_ROUTES", '{"ack":"DELETE /api/v1/link/ack/{id}"}', (c) => c.routes.ack, {
+  ["SMARTLINK_ROUTES", '{"ack":"DELETE /api/v1/link/ack/{id}"}', (c) => c.profile.ack, {
     method: "DELETE",
-    path: "/api/v1/link/ack/{id}",
+    path: "/api/v1/link/ack/$ackId",
   }],
   ["PORT", "0", (c) => c.port, 0],
   ["DATABASE_URL", "postgres://u@h:5432/db", (c) => c.databaseUrl, "postgres://u@h:5432/db"],
@@ -79,7 +80,7 @@ const invalid: [string, string, RegExp][] = [
   ["SMARTLINK_MAX_MESSAGE_BYTES", "10", /1024/],
   ["SMARTLINK_ROUTES", "{bad json", /JSON/],
   ["SMARTLINK_ROUTES", '{"get":"FETCH /x"}', /JSON like/],
-  ["SMARTLINK_ROUTES", '{"nope":"GET /x"}', /keys setup, get, ack, send/],
+  ["SMARTLINK_ROUTES", '{"nope":"GET /x"}', /keys setup, get, ack, nack, send/],
   ["SMARTLINK_LOG_LEVEL", "verbose", /debug, info, warn, error/],
   ["SMARTLINK_SUBSCRIPTIONS", "a b", /message types/],
   ["SMARTLINK_CONFIG", "ftp://x/config.json", /file path or an http\(s\) URL/],

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import { DEFAULT_RETRY, DEFAULT_ROUTES } from "../src/config.ts";
+import { DEFAULT_RETRY } from "../src/config.ts";
 import { buildRegistry, parseHandlersFile } from "../src/handlers/registry.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
@@ -132,7 +132,6 @@ dbTest(
     });
     const client = createSmartLinkClient({
       baseUrl: SIM,
-      routes: DEFAULT_ROUTES,
       fetch: faultyFetch,
       tokens,
       timeoutMs: HTTP_TIMEOUT_MS,

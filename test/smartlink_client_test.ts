@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { DEFAULT_ROUTES, type Routes } from "../src/config.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createTokenProvider, RacError } from "../src/rac/token_provider.ts";
 import { createSimulator } from "../src/simulator/app.ts";
 import { createSmartLinkClient, parseRetryAfter, USER_AGENT } from "../src/smartlink/client.ts";
 import { SmartLinkError } from "../src/smartlink/errors.ts";
+import { applyRoutes, DEFAULT_PROFILE, type WireProfile } from "../src/smartlink/profile.ts";
 
 const T0 = Date.parse("2025-03-01T12:00:00Z");
 const BASE = "http://link.test";
@@ -18,7 +18,7 @@ interface Recorded {
 }
 
 function harness(
-  options: { routes?: Routes; timeoutMs?: number; fetch?: typeof fetch; maxRetryAfterMs?: number } = {},
+  options: { profile?: WireProfile; timeoutMs?: number; fetch?: typeof fetch; maxRetryAfterMs?: number } = {},
 ) {
   const clock = { t: T0 };
   const sim = createSimulator({ now: () => clock.t });
@@ -49,7 +49,7 @@ function harness(
   const sleeps: number[] = [];
   const client = createSmartLinkClient({
     baseUrl: BASE + "/",
-    routes: options.routes ?? DEFAULT_ROUTES,
+    profile: options.profile,
     fetch: recording,
     tokens,
     timeoutMs: options.timeoutMs ?? 5_000,
@@ -128,7 +128,9 @@ Deno.test("ack() posts the id, and a 404 (already gone) counts as acked", async 
 });
 
 Deno.test("ack() puts the id in the path, encoded and without a body, when the route has {id}", async () => {
-  const h = harness({ routes: { ...DEFAULT_ROUTES, ack: { method: "DELETE", path: "/api/v1/link/ack/{id}" } } });
+  const h = harness({
+    profile: applyRoutes(DEFAULT_PROFILE, { ack: { method: "DELETE", path: "/api/v1/link/ack/{id}" } }),
+  });
   h.sim.enqueue(item("a b/c"));
   await h.client.ack("a b/c");
   assert.deepEqual(h.sim.state.acked, ["a b/c"]);

@@ -9,7 +9,7 @@
  * database or servers.
  */
 import { sql } from "drizzle-orm";
-import { DEFAULT_RETRY, DEFAULT_ROUTES } from "../config.ts";
+import { DEFAULT_RETRY } from "../config.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { buildRegistry, parseHandlersFile } from "../handlers/registry.ts";
@@ -106,7 +106,6 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
     });
     const client = createSmartLinkClient({
       baseUrl: simUrl,
-      routes: DEFAULT_ROUTES,
       tokens,
       timeoutMs: 10_000,
       maxMessageBytes: 1_048_576,

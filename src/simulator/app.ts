@@ -24,6 +24,7 @@ import {
   takeFault,
 } from "./state.ts";
 import { createTokenIssuer } from "./token_issuer.ts";
+import { registerVariant, type SimVariant } from "./variants.ts";
 
 export type { SimulatorState } from "./state.ts";
 
@@ -43,6 +44,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Waits `ms` or until `signal` aborts; the latency and `delayMs` faults use it. Default: a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The wire profile it speaks (`profiles/<variant>.json`). Default "default". */
+  variant?: SimVariant;
 }
 
 export interface Simulator {
@@ -191,54 +194,60 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   });
 
   // Smart Link Server
-  app.post("/api/v1/link/setup", guard("setup", true), async (c) => {
-    const body = v.safeParse(SetupSchema, await c.req.json().catch(() => undefined));
-    if (!body.success) return c.json({ error: "bad_request", message: 'Expected {"subscriptions":[types…]}' }, 400);
-    state.subscriptions = [...new Set(body.output.subscriptions)];
-    state.setups.push({ at: new Date(now()).toISOString(), subscriptions: body.output.subscriptions });
-    return c.json({ subscriptions: state.subscriptions });
-  });
+  const variant = opts.variant ?? "default";
+  if (variant !== "default") registerVariant(variant, { app, state, guard, now });
+  else registerDefault();
 
-  app.get("/api/v1/link/get", guard("get", true), (c) => {
-    const batch = deliver(state);
-    const mode = state.mode.getMode;
-    if (mode === "single") return batch.length === 0 ? c.body(null, 204) : c.json(batch[0] as object);
-    return c.json(mode === "wrapped" ? { messages: batch } : batch);
-  });
-
-  const ack = (id: string) => {
-    if (ackItem(state, id)) return { status: 200, body: { acked: id } };
-    return { status: state.mode.ackNotFound, body: { error: "not_found", message: `No queued message "${id}"` } };
-  };
-  app.post("/api/v1/link/ack", guard("ack", true), async (c) => {
-    const body = v.safeParse(AckSchema, await c.req.json().catch(() => undefined));
-    if (!body.success) return c.json({ error: "bad_request", message: 'Expected {"id":"<message id>"}' }, 400);
-    const res = ack(String(body.output.id));
-    return new Response(JSON.stringify(res.body), {
-      status: res.status,
-      headers: { "Content-Type": "application/json" },
+  function registerDefault() {
+    app.post("/api/v1/link/setup", guard("setup", true), async (c) => {
+      const body = v.safeParse(SetupSchema, await c.req.json().catch(() => undefined));
+      if (!body.success) return c.json({ error: "bad_request", message: 'Expected {"subscriptions":[types…]}' }, 400);
+      state.subscriptions = [...new Set(body.output.subscriptions)];
+      state.setups.push({ at: new Date(now()).toISOString(), subscriptions: body.output.subscriptions });
+      return c.json({ subscriptions: state.subscriptions });
     });
-  });
-  for (const method of ["POST", "DELETE"]) {
-    app.on(method, "/api/v1/link/ack/:id", guard("ack", true), (c) => {
-      const res = ack(c.req.param("id"));
+
+    app.get("/api/v1/link/get", guard("get", true), (c) => {
+      const batch = deliver(state);
+      const mode = state.mode.getMode;
+      if (mode === "single") return batch.length === 0 ? c.body(null, 204) : c.json(batch[0] as object);
+      return c.json(mode === "wrapped" ? { messages: batch } : batch);
+    });
+
+    const ack = (id: string) => {
+      if (ackItem(state, id)) return { status: 200, body: { acked: id } };
+      return { status: state.mode.ackNotFound, body: { error: "not_found", message: `No queued message "${id}"` } };
+    };
+    app.post("/api/v1/link/ack", guard("ack", true), async (c) => {
+      const body = v.safeParse(AckSchema, await c.req.json().catch(() => undefined));
+      if (!body.success) return c.json({ error: "bad_request", message: 'Expected {"id":"<message id>"}' }, 400);
+      const res = ack(String(body.output.id));
       return new Response(JSON.stringify(res.body), {
         status: res.status,
         headers: { "Content-Type": "application/json" },
       });
     });
-  }
+    for (const method of ["POST", "DELETE"]) {
+      app.on(method, "/api/v1/link/ack/:id", guard("ack", true), (c) => {
+        const res = ack(c.req.param("id"));
+        return new Response(JSON.stringify(res.body), {
+          status: res.status,
+          headers: { "Content-Type": "application/json" },
+        });
+      });
+    }
 
-  app.post("/api/v1/link/send/:type/:audience", guard("send", true), async (c) => {
-    recordSent(state, {
-      type: c.req.param("type"),
-      audience: c.req.param("audience"),
-      body: await c.req.text(),
-      contentType: c.req.header("content-type"),
-      at: new Date(now()).toISOString(),
+    app.post("/api/v1/link/send/:type/:audience", guard("send", true), async (c) => {
+      recordSent(state, {
+        type: c.req.param("type"),
+        audience: c.req.param("audience"),
+        body: await c.req.text(),
+        contentType: c.req.header("content-type"),
+        at: new Date(now()).toISOString(),
+      });
+      return c.json({ status: "accepted" }, 202);
     });
-    return c.json({ status: "accepted" }, 202);
-  });
+  }
 
   // Control
   app.post("/_sim/enqueue", async (c) => {

@@ -5,11 +5,11 @@
  */
 import * as v from "valibot";
 
-export type SimOp = "token" | "setup" | "get" | "ack" | "send";
+export type SimOp = "token" | "setup" | "get" | "ack" | "nack" | "send";
 export type GetMode = "array" | "single" | "wrapped";
 
 export const FaultSchema = v.object({
-  op: v.optional(v.picklist(["token", "setup", "get", "ack", "send", "any"]), "any"),
+  op: v.optional(v.picklist(["token", "setup", "get", "ack", "nack", "send", "any"]), "any"),
   status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(200), v.maxValue(599))),
   count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
   delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(600_000))),
@@ -49,6 +49,8 @@ export interface SimulatorState {
   setups: { at: string; subscriptions: string[] }[];
   subscriptions: string[];
   acked: string[];
+  /** Items removed by a nack (profile variants with a nack route), with the reason given. */
+  nacked: { id: string; reason: string }[];
   sent: SentMessage[];
   /** Every request to a RAC or Smart Link route with the status it got (last 1000). */
   requests: { op: SimOp; status: number; at: string }[];
@@ -68,6 +70,7 @@ export function createState(): SimulatorState {
     setups: [],
     subscriptions: [],
     acked: [],
+    nacked: [],
     sent: [],
     requests: [],
     gets: 0,
@@ -111,13 +114,27 @@ export function enqueueItems(state: SimulatorState, items: unknown[], now: Date)
 /** The head of the queue for one `get`; items without an id cannot be acked, so they are delivered once. */
 export function deliver(state: SimulatorState): unknown[] {
   const size = state.mode.getMode === "single" ? 1 : state.mode.batchSize;
+  return deliverEntries(state, size).map((entry) => entry.item);
+}
+
+/** Up to `size` entries from the head, each counted as delivered once more. */
+export function deliverEntries(state: SimulatorState, size: number): QueuedItem[] {
   const batch = state.queue.slice(0, size);
   for (const entry of batch) entry.deliveries++;
   const once = new Set(batch.filter((entry) => entry.id === undefined));
   // Filtering only when needed keeps a get O(batch), not O(queue): the bench must not measure the simulator.
   if (once.size > 0) state.queue = state.queue.filter((entry) => !once.has(entry));
   state.gets++;
-  return batch.map((entry) => entry.item);
+  return batch;
+}
+
+/** Removes the queued item with `id` as rejected (a nack), recording why; false when none is queued. */
+export function nackItem(state: SimulatorState, id: string, reason: string): boolean {
+  const index = state.queue.findIndex((entry) => entry.id === id);
+  if (index < 0) return false;
+  state.queue.splice(index, 1);
+  pushBounded(state.nacked, { id, reason }, HISTORY_LIMIT);
+  return true;
 }
 
 /** Removes the first queued item with `id`; false when none is queued. */
@@ -154,6 +171,7 @@ export function stateSnapshot(state: SimulatorState) {
     setups: state.setups,
     subscriptions: state.subscriptions,
     acked: state.acked,
+    nacked: state.nacked,
     sent: state.sent,
     gets: state.gets,
     tokensIssued: state.tokensIssued,

@@ -5,9 +5,10 @@
  * classified `SmartLinkError`.
  */
 import { describeFetchError } from "../net/fetch_error.ts";
-import type { Route, RouteName, Routes } from "../config.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
+import { DEFAULT_PROFILE, type WireProfile } from "./profile.ts";
+import { type PlaceholderValues, renderRequest } from "./template.ts";
 import { cutUtf8, type ParsedItem, parseGetBody, RAW_BODY_LOG_BYTES } from "./wire.ts";
 
 export const USER_AGENT = "smartlink-client-deno/0.1";
@@ -17,15 +18,32 @@ export interface SmartLinkClient {
   setup(types: string[]): Promise<void>;
   /** One `get` request; `[]` = queue empty. @throws SmartLinkError */
   get(): Promise<ParsedItem[]>;
-  /** Removes a message from the server queue; 404 (already gone) counts as success. @throws SmartLinkError */
-  ack(id: string): Promise<void>;
+  /**
+   * Removes a message from the server queue; 404 (already gone) counts as success.
+   * `ackId` is the ack id; `message` gives `$id` and `$type` when the profile uses them.
+   * @throws SmartLinkError
+   */
+  ack(ackId: string, message?: MessageRef): Promise<void>;
+  /**
+   * Present only when the profile has a `nack` route: rejects a message with `error` ("code: text");
+   * 404 counts as success. @throws SmartLinkError
+   */
+  nack?(ackId: string, error: string, message?: MessageRef): Promise<void>;
   /** Publishes `envelope` (JSON text, sent as it is). @throws SmartLinkError */
   send(type: string, audience: string, envelope: string): Promise<void>;
 }
 
+/** The message an ack or nack is about. */
+export interface MessageRef {
+  /** The message id (IDEXTERNO); defaults to the ack id. */
+  id?: string;
+  type?: string;
+}
+
 export interface SmartLinkClientOptions {
   baseUrl: string;
-  routes: Routes;
+  /** Default: the default profile (SPEC.md section 5). */
+  profile?: WireProfile;
   fetch?: typeof fetch;
   tokens: { getToken(): Promise<string>; invalidate(): void };
   timeoutMs: number;
@@ -96,16 +114,7 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const baseUrl = opts.baseUrl.replace(/\/+$/, "");
   const log = opts.logger.child({ component: "smartlink" });
-
-  function buildUrl(route: Route, params: Record<string, string>): { url: string; usedId: boolean } {
-    let usedId = false;
-    const path = route.path.replace(/\{(\w+)\}/g, (whole, name: string) => {
-      if (!(name in params)) return whole;
-      if (name === "id") usedId = true;
-      return encodeURIComponent(params[name]);
-    });
-    return { url: baseUrl + path, usedId };
-  }
+  const profile = opts.profile ?? DEFAULT_PROFILE;
 
   async function token(op: SmartLinkOp): Promise<string> {
     try {
@@ -152,15 +161,21 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
     }
   }
 
-  /** One call with its two bounded retries; resolves with any final status, 2xx or not. */
-  async function call(op: RouteName, params: Record<string, string>, body: string | undefined) {
-    const route = opts.routes[op];
-    const { url, usedId } = buildUrl(route, params);
-    const payload = op === "ack" && usedId ? undefined : body;
+  /** One call with its two bounded retries; resolves with any final status, 2xx or not. @throws SmartLinkError */
+  async function call(op: SmartLinkOp, values: PlaceholderValues) {
+    const operation = op === "nack" ? profile.nack : profile[op];
+    if (operation === undefined) {
+      throw new SmartLinkError(`Smart Link ${op} is not configured: add "${op}" to SMARTLINK_PROFILE`, {
+        code: "SL_BAD_REQUEST",
+        kind: "transient",
+        op,
+      });
+    }
+    const { method, url, body: payload } = renderRequest(op, operation, baseUrl, values);
     let retried401 = false;
     let retried429 = false;
     for (;;) {
-      const res = await once(op, route.method, url, payload);
+      const res = await once(op, method, url, payload);
       if (res.status === 401 && !retried401) {
         retried401 = true;
         log.info("Smart Link answered 401: retrying once with a fresh token", { op, url });
@@ -193,9 +208,18 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
 
   const ok = (status: number) => status >= 200 && status <= 299;
 
-  return {
+  const removed = async (op: "ack" | "nack", ackId: string, values: PlaceholderValues) => {
+    const res = await call(op, values);
+    if (res.status === 404) {
+      log.debug(`Smart Link ${op} answered 404: the message is already gone; treated as done`, { id: ackId });
+      return;
+    }
+    if (!ok(res.status)) fail(op, res);
+  };
+
+  const client: SmartLinkClient = {
     async setup(types) {
-      const res = await call("setup", {}, JSON.stringify({ subscriptions: types }));
+      const res = await call("setup", { subscriptions: types });
       if (!ok(res.status)) fail("setup", res);
       log.debug("Smart Link setup accepted", {
         subscriptions: types,
@@ -205,10 +229,10 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
     },
 
     async get() {
-      const res = await call("get", {}, undefined);
+      const res = await call("get", { batch: profile.get.batch });
       if (!ok(res.status)) fail("get", res);
       try {
-        return parseGetBody(res.status, res.text, opts.maxMessageBytes);
+        return parseGetBody(res.status, res.text, opts.maxMessageBytes, profile.get);
       } catch (err) {
         if (err instanceof SmartLinkError) {
           log.warn("Smart Link get response cannot be parsed", {
@@ -221,19 +245,19 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
       }
     },
 
-    async ack(id) {
-      const res = await call("ack", { id }, JSON.stringify({ id }));
-      if (res.status === 404) {
-        log.debug("Smart Link ack answered 404: the message is already gone; treated as acked", { id });
-        return;
-      }
-      if (!ok(res.status)) fail("ack", res);
+    ack(ackId, message) {
+      return removed("ack", ackId, { ackId, id: message?.id ?? ackId, type: message?.type ?? "" });
     },
 
     async send(type, audience, envelope) {
-      const res = await call("send", { type, audience }, envelope);
+      const res = await call("send", { type, audience, envelope });
       if (!ok(res.status)) fail("send", res);
       log.debug("Smart Link send accepted", { type, audience, status: res.status });
     },
   };
+  if (profile.nack !== undefined) {
+    client.nack = (ackId, error, message) =>
+      removed("nack", ackId, { ackId, id: message?.id ?? ackId, type: message?.type ?? "", error });
+  }
+  return client;
 }

@@ -4,7 +4,7 @@
  * `rejected` counts as a failed attempt of the message (only `send` has one).
  */
 
-export type SmartLinkOp = "setup" | "get" | "ack" | "send";
+export type SmartLinkOp = "setup" | "get" | "ack" | "nack" | "send";
 
 export type SmartLinkErrorKind = "transient" | "rejected";
 
@@ -18,6 +18,8 @@ export type SmartLinkErrorCode =
   | "SL_NOT_FOUND"
   | "SL_REJECTED"
   | "SL_BAD_RESPONSE"
+  /** A request the profile cannot build (a path value that is not a usable segment). */
+  | "SL_BAD_REQUEST"
   | "SL_TOKEN";
 
 export interface SmartLinkErrorOptions {

@@ -6,13 +6,17 @@
 import * as v from "valibot";
 import { SmartLinkError } from "./errors.ts";
 import { getKey, hasKey, isRecord, type JsonObject } from "./json_keys.ts";
+import { resolvePointer } from "./json_pointer.ts";
+import type { ItemFields } from "./profile.ts";
 
 /** Raw bodies quoted in logs and errors are cut to this many bytes. */
 export const RAW_BODY_LOG_BYTES = 4096;
 
 export interface InboundMessage {
-  /** The transport id: what `ack` takes. */
+  /** The transport id: stored as IDEXTERNO, and what `ack` takes unless `ackId` is set. */
   id: string;
+  /** The ack id when the profile reads it from its own field (`get.fields.ackId`) and it differs from `id`. */
+  ackId?: string;
   type: string;
   audience?: string;
   correlationId?: string;
@@ -41,8 +45,9 @@ export interface ItemError {
   /** What could be read of the content, cut to the size limit, NUL characters escaped. */
   content?: string;
   /**
-   * MSG_BAD_ID only: the id exactly as the server sent it, for the ack. `id` is
-   * then a stand-in (`bad-id:<hash>`) that can be stored and deduplicated.
+   * The id to ack when it differs from `id`: the profile's `fields.ackId`, or for
+   * MSG_BAD_ID the id exactly as the server sent it (`id` is then a stand-in,
+   * `bad-id:<hash>`, that can be stored and deduplicated).
    */
   ackId?: string;
 }
@@ -201,23 +206,43 @@ function resolveType(
  * The item is `{id, type, audience?, data}`, or an envelope itself (then the
  * whole item is the content). Never throws.
  */
-export function normalizeItem(raw: unknown, maxMessageBytes: number): ParsedItem {
+export function normalizeItem(raw: unknown, maxMessageBytes: number, fields: ItemFields = {}): ParsedItem {
+  const item = readItem(raw, maxMessageBytes, fields);
+  if (fields.ackId === undefined) return item;
+  // The profile's ack id (a delivery tag, a receipt) acks good and bad items alike.
+  const ackId = v.safeParse(TransportIdSchema, resolvePointer(raw, fields.ackId));
+  if (!ackId.success) return item;
+  if (item.ok) {
+    if (ackId.output !== item.message.id) item.message.ackId = ackId.output;
+  } else if (item.id !== undefined && item.ackId === undefined && ackId.output !== item.id) {
+    item.ackId = ackId.output;
+  }
+  return item;
+}
+
+function readItem(raw: unknown, maxMessageBytes: number, fields: ItemFields): ParsedItem {
   if (!isRecord(raw)) {
     return { ok: false, code: "MSG_NO_ID", error: `Item is not a JSON object (got ${describe(raw)})` };
   }
+  // A field the profile names is read at its pointer, exactly; the others are detected tolerantly.
+  const at = (pointer: string) => resolvePointer(raw, pointer) ?? undefined;
   let id: string | undefined;
-  for (const key of TRANSPORT_ID_KEYS) {
-    const result = v.safeParse(TransportIdSchema, getKey(raw, key));
+  for (const candidate of fields.id !== undefined ? [at(fields.id)] : TRANSPORT_ID_KEYS.map((k) => getKey(raw, k))) {
+    const result = v.safeParse(TransportIdSchema, candidate);
     if (result.success) {
       id = result.output;
       break;
     }
   }
   const itemIsEnvelope = isEnvelope(raw);
-  const transportType = itemIsEnvelope ? undefined : getKey(raw, "type") ?? undefined;
+  const transportType = fields.type !== undefined
+    ? at(fields.type)
+    : itemIsEnvelope
+    ? undefined
+    : getKey(raw, "type") ?? undefined;
   if (id === undefined) {
     const type = typeof transportType === "string" ? cutUtf8(transportType, 200) : undefined;
-    const rawId = getKey(raw, "id");
+    const rawId = fields.id !== undefined ? at(fields.id) : getKey(raw, "id");
     if ((typeof rawId === "string" && rawId.trim() !== "") || (typeof rawId === "number" && Number.isFinite(rawId))) {
       // An id the client cannot keep (blank, too long, control characters, a fraction). Skipping it
       // would leave it at the head of the queue forever; it is stored DEAD under a stand-in id and
@@ -238,7 +263,11 @@ export function normalizeItem(raw: unknown, maxMessageBytes: number): ParsedItem
     return { ok: false, code: "MSG_NO_ID", error: "Item has no id", type };
   }
 
-  const data = itemIsEnvelope || !hasKey(raw, "data") ? raw : getKey(raw, "data");
+  const data = fields.data !== undefined
+    ? at(fields.data) ?? null
+    : itemIsEnvelope || !hasKey(raw, "data")
+    ? raw
+    : getKey(raw, "data");
   let content: string;
   let value: unknown; // the data as a JSON value, when it is (or parses as) JSON
   if (typeof data === "string") {
@@ -306,9 +335,11 @@ export function normalizeItem(raw: unknown, maxMessageBytes: number): ParsedItem
 
   const transport = itemIsEnvelope ? undefined : raw;
   const message: InboundMessage = { id, type: typed.type, content };
-  const audience = firstString(transport && getKey(transport, "audience"));
+  const audience = firstString(
+    fields.audience !== undefined ? at(fields.audience) : transport && getKey(transport, "audience"),
+  );
   const correlationId = firstString(
-    transport && getKey(transport, "correlationId"),
+    fields.correlationId !== undefined ? at(fields.correlationId) : transport && getKey(transport, "correlationId"),
     envelope && getKey(envelope, "correlationId"),
     getPath(envelope, "content", "requestID"),
     envelope && getKey(envelope, "id"),
@@ -334,12 +365,24 @@ function badBody(message: string, text: string, cause?: unknown): SmartLinkError
   });
 }
 
+/** Where the profile says the items and their fields are (`get.items`, `get.fields`). */
+export interface GetBodyLayout {
+  items?: string;
+  fields?: ItemFields;
+}
+
 /**
- * Parses a `get` response: a JSON array, one message object or `{messages:[…]}`;
- * 204, an empty body, `null`, `{}` and `[]` mean the queue is empty.
+ * Parses a `get` response: a JSON array, one message object or `{messages:[…]}`
+ * (or, with `layout.items`, the array or single item at that JSON pointer);
+ * 204, an empty body, `null`, `{}`, `[]` and nothing at the pointer mean the queue is empty.
  * @throws SmartLinkError `SL_BAD_RESPONSE` (transient) when the body cannot be parsed at all
  */
-export function parseGetBody(status: number, text: string, maxMessageBytes: number): ParsedItem[] {
+export function parseGetBody(
+  status: number,
+  text: string,
+  maxMessageBytes: number,
+  layout: GetBodyLayout = {},
+): ParsedItem[] {
   if (status === 204 || text.trim() === "") return [];
   let json: unknown;
   try {
@@ -352,9 +395,22 @@ export function parseGetBody(status: number, text: string, maxMessageBytes: numb
   if (!body.success) {
     throw badBody(`Smart Link get returned JSON of type ${describe(json)}: expected an array or an object`, text);
   }
+  const normalize = (item: unknown) => normalizeItem(item, maxMessageBytes, layout.fields);
+  if (layout.items !== undefined) {
+    const found = resolvePointer(body.output, layout.items);
+    if (found === undefined || found === null) return [];
+    if (Array.isArray(found)) return found.map(normalize);
+    if (!isRecord(found)) {
+      throw badBody(
+        `Smart Link get returned ${describe(found)} at "${layout.items}": expected an array of items or one item`,
+        text,
+      );
+    }
+    return Object.keys(found).length === 0 ? [] : [normalize(found)];
+  }
   const output = body.output;
   if (output === null) return [];
-  if (Array.isArray(output)) return output.map((item) => normalizeItem(item, maxMessageBytes));
+  if (Array.isArray(output)) return output.map(normalize);
   if (Object.keys(output).length === 0) return [];
   if (hasKey(output, "messages")) {
     const messages = getKey(output, "messages");
@@ -362,9 +418,9 @@ export function parseGetBody(status: number, text: string, maxMessageBytes: numb
     if (!Array.isArray(messages)) {
       throw badBody(`Smart Link get returned "messages" of type ${describe(messages)}: expected an array`, text);
     }
-    return messages.map((item) => normalizeItem(item, maxMessageBytes));
+    return messages.map(normalize);
   }
-  return [normalizeItem(output, maxMessageBytes)];
+  return [normalize(output)];
 }
 
 /**

@@ -23,6 +23,8 @@ export interface TickSummary {
   /** Items without an id, logged and skipped. */
   skipped: number;
   acked: number;
+  /** Items stored DEAD on arrival and nacked (only with a `nack` route in the profile). */
+  nacked: number;
   ackFailed: number;
   /** Handler attempts finished this tick. */
   executed: number;
@@ -54,6 +56,7 @@ export function emptySummary(trigger: TickTrigger, startedAt: Date): TickSummary
     invalid: 0,
     skipped: 0,
     acked: 0,
+    nacked: 0,
     ackFailed: 0,
     executed: 0,
     succeeded: 0,

@@ -30,7 +30,10 @@ import { emptySummary, type TickPhase, type TickSummary, type TickTrigger } from
 /** The part of the Smart Link client the tick uses. */
 export interface SmartLinkPort {
   get(): Promise<ParsedItem[]>;
-  ack(id: string): Promise<void>;
+  /** `ackId` removes the message; `message` fills `$id`/`$type` of the profile. */
+  ack(ackId: string, message?: { id: string; type: string }): Promise<void>;
+  /** Set when the profile has a `nack` route: items stored DEAD on arrival are nacked instead of acked. */
+  nack?(ackId: string, error: string, message?: { id: string; type: string }): Promise<void>;
   send(type: string, audience: string, envelope: string): Promise<void>;
 }
 
@@ -258,7 +261,7 @@ async function downstreamPhase(deps: TickDeps, summary: TickSummary): Promise<vo
     summary.downloaded += items.length;
     const rows = new Map<string, IncomingRow>();
     for (const item of items) {
-      const row = toIncoming(item);
+      const row = toIncoming(item, deps.client.nack ? deps.handlers : undefined);
       if (row === undefined) {
         summary.skipped++;
         deps.logger.warn("Downstream item without an id skipped", {
@@ -289,14 +292,29 @@ async function downstreamPhase(deps: TickDeps, summary: TickSummary): Promise<vo
     // Only what is committed is acked.
     let ackError: SmartLinkError | undefined;
     await pool(committed, ACK_CONCURRENCY, async (id) => {
-      const ackId = rows.get(id)?.ackId;
+      const row = rows.get(id);
+      const ackId = row?.ackId;
+      const ref = { id, type: row?.tipo ?? "" };
       try {
-        await deps.client.ack(ackId ?? id);
-        summary.acked++;
+        if (deps.client.nack && row?.deadReason !== undefined) {
+          await deps.client.nack(ackId ?? id, row.deadReason, ref);
+          summary.nacked++;
+        } else {
+          await deps.client.ack(ackId ?? id, ref);
+          summary.acked++;
+        }
       } catch (err) {
         summary.ackFailed++;
         if (!(err instanceof SmartLinkError)) throw err;
-        if (ackId !== undefined && err.status !== undefined && err.status >= 400 && err.status < 500) {
+        if (err.code === "SL_BAD_REQUEST") {
+          // The id cannot be placed in the profile's path; asking again would not help.
+          deps.logger.warn("Ack not sent: the id cannot be placed in the profile's path", {
+            idExterno: id,
+            error: err.message,
+          });
+          return;
+        }
+        if (row?.badId && err.status !== undefined && err.status >= 400 && err.status < 500) {
           // The server refuses its own unusable id; the row is DEAD here, the rest of the batch goes on.
           deps.logger.warn("Ack of an unusable server id refused", { idExterno: id, status: err.status });
           return;
@@ -310,16 +328,20 @@ async function downstreamPhase(deps: TickDeps, summary: TickSummary): Promise<vo
   }
 }
 
-function toIncoming(item: ParsedItem): IncomingRow | undefined {
+/** With `handlers` (a nack route exists), a type without a handler is stored DEAD on arrival so it is nacked. */
+function toIncoming(item: ParsedItem, handlers?: HandlerRegistry): IncomingRow | undefined {
   if (item.ok) {
     const m = item.message;
-    return {
+    const row: IncomingRow = {
       idExterno: m.id,
       tipo: m.type,
       audiencia: m.audience,
       idCorrelacao: m.correlationId,
       conteudo: m.content,
+      ackId: m.ackId,
     };
+    if (handlers && !handlers.has(m.type)) row.deadReason = `HANDLER_MISSING: No handler for type "${m.type}"`;
+    return row;
   }
   if (item.id === undefined || item.id === "") return undefined;
   return {
@@ -328,6 +350,7 @@ function toIncoming(item: ParsedItem): IncomingRow | undefined {
     conteudo: item.content ?? "",
     deadReason: `${item.code}: ${item.error}`,
     ackId: item.ackId,
+    badId: item.code === "MSG_BAD_ID",
   };
 }
 

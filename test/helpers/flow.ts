@@ -9,6 +9,7 @@ import { createMemoryLogger } from "../../src/log.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { createSimulator, type Simulator } from "../../src/simulator/app.ts";
 import { createFakeErp, type FakeErp } from "../../src/simulator/erp.ts";
+import type { SimVariant } from "../../src/simulator/variants.ts";
 
 export interface Flow {
   runtime: Runtime;
@@ -30,11 +31,11 @@ export const TPD_HANDLERS = {
 
 export async function createFlow(
   db: Database,
-  options: { env?: Record<string, string>; handlers?: unknown; start?: Date } = {},
+  options: { env?: Record<string, string>; handlers?: unknown; start?: Date; variant?: SimVariant } = {},
 ): Promise<Flow> {
   let t = (options.start ?? new Date("2026-01-05T10:00:00.000Z")).getTime();
   const clock = { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
-  const sim = createSimulator({ now: () => t, issuer: `${SIM}/totvs.rac` });
+  const sim = createSimulator({ now: () => t, issuer: `${SIM}/totvs.rac`, variant: options.variant });
   const erp = createFakeErp(clock.now);
   const dir = await Deno.makeTempDir({ prefix: "smartlink-flow-" });
   const handlersPath = `${dir}/handlers.json`;
