@@ -15,7 +15,7 @@ import {
   ProfileError,
   type RouteShorthand,
   type WireProfile,
-} from "./smartlink/profile.ts";
+} from "./profile/wire_profile.ts";
 
 export type Environment = "dev" | "staging" | "prod";
 

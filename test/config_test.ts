@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { assertServeSafe, ConfigError, loadConfig, resolveRetry } from "../src/config.ts";
-import { DEFAULT_PROFILE } from "../src/smartlink/profile.ts";
+import { DEFAULT_PROFILE } from "../src/profile/wire_profile.ts";
 
 const base = {};
 

@@ -4,7 +4,7 @@ import { createTokenProvider, RacError } from "../src/rac/token_provider.ts";
 import { createSimulator } from "../src/simulator/app.ts";
 import { createSmartLinkClient, parseRetryAfter, USER_AGENT } from "../src/smartlink/client.ts";
 import { SmartLinkError } from "../src/smartlink/errors.ts";
-import { applyRoutes, DEFAULT_PROFILE, type WireProfile } from "../src/smartlink/profile.ts";
+import { applyRoutes, DEFAULT_PROFILE, type WireProfile } from "../src/profile/wire_profile.ts";
 
 const T0 = Date.parse("2025-03-01T12:00:00Z");
 const BASE = "http://link.test";

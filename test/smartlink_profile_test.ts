@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { SmartLinkError } from "../src/smartlink/errors.ts";
-import { pointerProblem, resolvePointer } from "../src/smartlink/json_pointer.ts";
-import { applyRoutes, DEFAULT_PROFILE, parseProfile, ProfileError } from "../src/smartlink/profile.ts";
+import { pointerProblem, resolvePointer } from "../src/profile/json_pointer.ts";
+import { applyRoutes, DEFAULT_PROFILE, parseProfile, ProfileError } from "../src/profile/wire_profile.ts";
 import { renderRequest } from "../src/smartlink/template.ts";
 import { parseGetBody } from "../src/smartlink/wire.ts";
 

@@ -7,7 +7,7 @@
 import { describeFetchError } from "../net/fetch_error.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
-import { DEFAULT_PROFILE, type WireProfile } from "./profile.ts";
+import { DEFAULT_PROFILE, type WireProfile } from "../profile/wire_profile.ts";
 import { type PlaceholderValues, renderRequest } from "./template.ts";
 import { cutUtf8, type ParsedItem, parseGetBody, RAW_BODY_LOG_BYTES } from "./wire.ts";
 

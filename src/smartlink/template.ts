@@ -6,7 +6,7 @@
  * whole body the envelope text exactly as stored). Pure.
  */
 import { SmartLinkError, type SmartLinkOp } from "./errors.ts";
-import type { JsonValue, PlaceholderName, ProfileOperation } from "./profile.ts";
+import type { JsonValue, PlaceholderName, ProfileOperation } from "../profile/wire_profile.ts";
 
 export type PlaceholderValues = Partial<Record<PlaceholderName, string | number | string[]>>;
 

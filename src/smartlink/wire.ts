@@ -6,8 +6,8 @@
 import * as v from "valibot";
 import { SmartLinkError } from "./errors.ts";
 import { getKey, hasKey, isRecord, type JsonObject } from "./json_keys.ts";
-import { resolvePointer } from "./json_pointer.ts";
-import type { ItemFields } from "./profile.ts";
+import { resolvePointer } from "../profile/json_pointer.ts";
+import type { ItemFields } from "../profile/wire_profile.ts";
 
 /** Raw bodies quoted in logs and errors are cut to this many bytes. */
 export const RAW_BODY_LOG_BYTES = 4096;
