@@ -128,7 +128,7 @@ Deno.test("renderRequest() refuses a dot segment or an empty value in a path, an
   for (const bad of [".", "..", ""]) {
     assert.throws(() => renderRequest("ack", ack, BASE, { ackId: bad }), (err: unknown) => {
       assert.ok(err instanceof SmartLinkError);
-      assert.equal(err.code, "SL_BAD_REQUEST");
+      assert.equal(err.code, "SL_BAD_PATH");
       return true;
     });
   }

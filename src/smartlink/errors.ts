@@ -18,7 +18,9 @@ export type SmartLinkErrorCode =
   | "SL_NOT_FOUND"
   | "SL_REJECTED"
   | "SL_BAD_RESPONSE"
-  /** A request the profile cannot build (a path value that is not a usable segment). */
+  /** A value that cannot be a URL path segment (empty, `.` or `..`): the request is never sent. */
+  | "SL_BAD_PATH"
+  /** A request the profile cannot build (an operation it lacks, an envelope that is not JSON inside a body). */
   | "SL_BAD_REQUEST"
   | "SL_TOKEN";
 

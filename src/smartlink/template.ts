@@ -24,7 +24,7 @@ function pathSegment(op: SmartLinkOp, name: string, value: string): string {
   if (value === "" || value === "." || value === "..") {
     throw new SmartLinkError(
       `Smart Link ${op} not sent: the $${name} value ${JSON.stringify(value)} cannot be a path segment`,
-      { code: "SL_BAD_REQUEST", kind: "rejected", op },
+      { code: "SL_BAD_PATH", kind: "rejected", op },
     );
   }
   return encodeURIComponent(value);

@@ -306,7 +306,7 @@ async function downstreamPhase(deps: TickDeps, summary: TickSummary): Promise<vo
       } catch (err) {
         summary.ackFailed++;
         if (!(err instanceof SmartLinkError)) throw err;
-        if (err.code === "SL_BAD_REQUEST") {
+        if (err.code === "SL_BAD_PATH" || err.code === "SL_BAD_REQUEST") {
           // The id cannot be placed in the profile's path; asking again would not help.
           deps.logger.warn("Ack not sent: the id cannot be placed in the profile's path", {
             idExterno: id,
