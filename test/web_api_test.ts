@@ -5,6 +5,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { createApp } from "../src/web/app.tsx";
 import { emptySummary } from "../src/sync/summary.ts";
 import { dbTest } from "./helpers/db.ts";
+import { checkedApp } from "./helpers/openapi_check.ts";
 import { bearer, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
 
 const json = (body: unknown, headers: Record<string, string> = bearer()): RequestInit => ({
@@ -20,7 +21,7 @@ async function count(db: Database, table: string): Promise<number> {
 
 dbTest("POST /api/messages rejects invalid fields with 400 and field details", async (db) => {
   const f = fakeDeps(db);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   const res = await app.request("/api/messages", json({ type: "bad type!", audience: "", data: 42 }));
   assert.equal(res.status, 400);
   const body = await res.json();
@@ -43,7 +44,7 @@ dbTest("POST /api/messages rejects invalid fields with 400 and field details", a
 
 dbTest("POST /api/messages publishes a valid message and answers 202 with its id", async (db) => {
   const f = fakeDeps(db);
-  const res = await createApp(f.deps).request(
+  const res = await checkedApp(createApp(f.deps)).request(
     "/api/messages",
     json({ type: "SGDPMaskResponse", audience: "SGDP", data: { requestID: "r-9" }, correlationId: "c-1" }),
   );
@@ -66,7 +67,7 @@ dbTest("GET /api/messages pages newest first with an opaque cursor, no duplicate
   const expected = (await db.rows<{ id: string }>(
     sql`select id from gtotvslinkmessage order by datacriacao desc, id desc`,
   )).map((r) => r.id);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   const seen: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -89,7 +90,7 @@ dbTest("GET /api/messages pages newest first with an opaque cursor, no duplicate
 
 dbTest("GET /api/messages combines filters and rejects bad values with 400", async (db) => {
   const f = fakeDeps(db);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   const dead = await insertMessage(db, { status: "DEAD", tipo: "A" });
   await insertMessage(db, { status: "DEAD", tipo: "B" });
   await insertMessage(db, { status: "PENDING", tipo: "A" });
@@ -108,7 +109,7 @@ dbTest("GET /api/messages combines filters and rejects bad values with 400", asy
 
 dbTest("GET /api/messages/:id returns the row, EXEC and LOG; history-only messages too; 404 and 400", async (db) => {
   const f = fakeDeps(db);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   const m = await insertMessage(db, { status: "RETRY", qtdeTentativaExec: 1 });
   await insertExec(db, { idMensagem: m.id, sucesso: false, resultado: "RETRY", erro: "HTTP 503" });
   await insertLog(db, { idMensagem: m.id, logType: 2, logMensagem: "Attempt 1 failed" });
@@ -136,7 +137,7 @@ dbTest("GET /api/messages/:id returns the row, EXEC and LOG; history-only messag
 
 dbTest("POST /api/messages/:id/retry and /discard act, refuse RUNNING with 409 and unknown with 404", async (db) => {
   const f = fakeDeps(db);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   const dead = await insertMessage(db, { status: "DEAD", qtdeTentativaExec: 3, ultimoErro: "HTTP 500" });
   const retried = await app.request(`/api/messages/${dead.id}/retry`, { method: "POST", headers: bearer() });
   assert.equal(retried.status, 200);
@@ -173,7 +174,7 @@ dbTest("POST /api/messages/:id/retry and /discard act, refuse RUNNING with 409 a
 
 dbTest("POST /api/sync answers the summary, 409 SYNC_RUNNING when busy, 409 NOT_ACTIVATED", async (db) => {
   const f = fakeDeps(db);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   f.state.nextSummary = { ...emptySummary("api", NOW), executed: 3, succeeded: 3 };
   const ok = await app.request("/api/sync", { method: "POST", headers: bearer() });
   assert.equal(ok.status, 200);
@@ -199,7 +200,7 @@ dbTest("GET /api/status counts by direction, status and type and reports the las
   await insertMessage(db, { status: "PENDING", tipo: "B", direcao: "UP" });
   const summary = { ...emptySummary("cron", NOW), durationMs: 250 };
   await insertLog(db, { logMensagem: "Tick finished in 250 ms", dataDebug: JSON.stringify(summary) });
-  const res = await createApp(f.deps).request("/api/status", { headers: bearer() });
+  const res = await checkedApp(createApp(f.deps)).request("/api/status", { headers: bearer() });
   assert.equal(res.status, 200);
   const body = await res.json();
   assert.equal(body.counts.total, 3);
@@ -215,7 +216,7 @@ dbTest("GET /api/status counts by direction, status and type and reports the las
 
 dbTest("GET /api/executions and /api/logs filter by message, type, level and date", async (db) => {
   const f = fakeDeps(db);
-  const app = createApp(f.deps);
+  const app = checkedApp(createApp(f.deps));
   const id = crypto.randomUUID();
   await insertExec(db, { idMensagem: id, tipo: "A", dataFim: new Date("2025-03-09T10:00:00Z") });
   await insertExec(db, { idMensagem: id, tipo: "A", dataFim: new Date("2025-03-10T10:00:00Z") });
@@ -239,7 +240,7 @@ Deno.test({
     const db = await openDatabase({});
     await migrate(db);
     const f = fakeDeps(db);
-    const app = createApp(f.deps);
+    const app = checkedApp(createApp(f.deps));
     f.state.nextSummary = {
       ...emptySummary("api", NOW),
       error: { phase: "lock", code: "DB_CLOSED", message: "Tick could not start: the database did not answer" },

@@ -3,6 +3,7 @@ import type { Database } from "../src/db/client.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
+import { checkedApp } from "./helpers/openapi_check.ts";
 import { ADMIN_TOKEN, bearer, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
 
 const conn = (hostname: string) => ({ remoteAddr: { hostname, port: 40000, transport: "tcp" } });
@@ -11,7 +12,7 @@ async function health(db: Database, setup: (f: ReturnType<typeof fakeDeps>) => v
   const f = fakeDeps(db);
   f.state.last = { ...emptySummary("cron", NOW), durationMs: 40 };
   await setup(f);
-  const res = await createApp(f.deps).request("/healthz");
+  const res = await checkedApp(createApp(f.deps)).request("/healthz");
   return { status: res.status, body: await res.json() };
 }
 
@@ -96,7 +97,7 @@ dbTest("GET /healthz is degraded when a message is due for longer than three sch
 dbTest("GET /healthz answers 503 when the database does not answer", async (db) => {
   const f = fakeDeps(db);
   f.deps.db = { ...db, ping: () => Promise.reject(new Error("connection refused")) };
-  const res = await createApp(f.deps).request("/healthz");
+  const res = await checkedApp(createApp(f.deps)).request("/healthz");
   assert.equal(res.status, 503);
   const body = await res.json();
   assert.equal(body.checks.database, "error");

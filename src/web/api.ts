@@ -12,8 +12,30 @@ import { errorFields } from "../log.ts";
 import { type ResolvedId, resolveMessageId } from "../db/resolve_id.ts";
 import { encodeCursor } from "./cursor.ts";
 import type { AppDeps } from "./deps.ts";
-import { type Parsed, parseExecQuery, parseLogQuery, parseMessageQuery, TYPE_PATTERN } from "./filters.ts";
+import {
+  ExecQuery,
+  LogQuery,
+  MessageQuery,
+  type Parsed,
+  parseExecQuery,
+  parseLogQuery,
+  parseMessageQuery,
+  TYPE_PATTERN,
+} from "./filters.ts";
 import { nextAttemptAt } from "./next_attempt.ts";
+import {
+  DiscardBody,
+  ErrorBody,
+  ExecutionPage,
+  LogPage,
+  MessageDetailBody,
+  MessagePage,
+  PublishAccepted,
+  RetryBody,
+  StatusBody,
+  TickSummaryBody,
+} from "./api_schemas.ts";
+import { documented } from "./openapi.ts";
 import { apiError, clientAddress } from "./security.ts";
 import { loadStatus, statusJson } from "./status.ts";
 
@@ -63,18 +85,54 @@ export function createApi(deps: AppDeps): Hono {
   });
   api.notFound((c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
 
-  api.get("/status", async (c) => c.json(statusJson(await loadStatus(deps))));
+  const badQueryDoc: [string, typeof ErrorBody] = [
+    "A query parameter is invalid (INVALID_QUERY, details.fields)",
+    ErrorBody,
+  ];
+  const badIdDoc = {
+    400: ["Malformed ID (INVALID_ID)", ErrorBody],
+    404: ["No such message (MESSAGE_NOT_FOUND)", ErrorBody],
+  } as const;
 
-  api.get("/messages", async (c) => {
-    const parsed = parseMessageQuery(c.req.query());
-    if (!parsed.ok) return badQuery(c, parsed);
-    const page = await listMessages(deps.db, parsed.value);
-    const items = page.items.map((m) => ({ ...m, nextAttemptAt: nextAttemptAt(m) }));
-    return c.json({ items, nextCursor: page.next ? encodeCursor(page.next) : null });
-  });
+  api.get(
+    "/status",
+    documented({
+      summary: "Activation, counts, oldest due message, last and next tick",
+      tags: ["status"],
+      responses: { 200: ["The client's state", StatusBody] },
+    }),
+    async (c) => c.json(statusJson(await loadStatus(deps))),
+  );
+
+  api.get(
+    "/messages",
+    documented({
+      summary: "List unfinished messages (GTOTVSLINKMESSAGE), newest first",
+      tags: ["messages"],
+      query: MessageQuery,
+      responses: { 200: ["One page of messages", MessagePage], 400: badQueryDoc },
+    }),
+    async (c) => {
+      const parsed = parseMessageQuery(c.req.query());
+      if (!parsed.ok) return badQuery(c, parsed);
+      const page = await listMessages(deps.db, parsed.value);
+      const items = page.items.map((m) => ({ ...m, nextAttemptAt: nextAttemptAt(m) }));
+      return c.json({ items, nextCursor: page.next ? encodeCursor(page.next) : null });
+    },
+  );
 
   api.post(
     "/messages",
+    documented({
+      summary: "Publish a message upstream (an UP row); it is sent at once and by every tick until it succeeds",
+      tags: ["messages"],
+      body: PublishSchema,
+      responses: {
+        202: ["Stored; the local ID", PublishAccepted],
+        400: ["Not JSON (INVALID_JSON) or invalid fields (INVALID_MESSAGE, details.fields)", ErrorBody],
+        413: ["Body too large (PAYLOAD_TOO_LARGE)", ErrorBody],
+      },
+    }),
     bodyLimit({
       maxSize: deps.config.maxMessageBytes + 65_536,
       onError: (c) => apiError(c, 413, "PAYLOAD_TOO_LARGE", "The request body is too large"),
@@ -99,64 +157,132 @@ export function createApi(deps: AppDeps): Hono {
     },
   );
 
-  api.get("/messages/:id", async (c) => {
-    const resolved = await resolveMessageId(deps.db, c.req.param("id"));
-    if (!resolved.ok) return unresolved(c, resolved);
-    const detail = await messageDetail(deps.db, resolved.id);
-    if (!detail) return apiError(c, 404, "MESSAGE_NOT_FOUND", `Message "${resolved.id}" not found`);
-    const row = detail.message;
-    return c.json({ ...detail, message: row && { ...row, nextAttemptAt: nextAttemptAt(row) } });
-  });
+  api.get(
+    "/messages/:id",
+    documented({
+      summary: "One message with its EXEC and LOG rows (also after it succeeded)",
+      tags: ["messages"],
+      idParam: true,
+      responses: {
+        200: ["The message, its executions and logs", MessageDetailBody],
+        ...badIdDoc,
+        409: ["The prefix matches several messages (AMBIGUOUS_ID, details.candidates)", ErrorBody],
+      },
+    }),
+    async (c) => {
+      const resolved = await resolveMessageId(deps.db, c.req.param("id"));
+      if (!resolved.ok) return unresolved(c, resolved);
+      const detail = await messageDetail(deps.db, resolved.id);
+      if (!detail) return apiError(c, 404, "MESSAGE_NOT_FOUND", `Message "${resolved.id}" not found`);
+      const row = detail.message;
+      return c.json({ ...detail, message: row && { ...row, nextAttemptAt: nextAttemptAt(row) } });
+    },
+  );
 
   for (const action of ["retry", "discard"] as const) {
-    api.post(`/messages/:id/${action}`, async (c) => {
-      const resolved = await resolveMessageId(deps.db, c.req.param("id"), "queue");
-      if (!resolved.ok) return unresolved(c, resolved);
-      const id = resolved.id;
-      const options = { now: deps.now(), actor: actor(c) };
-      if (action === "retry") {
-        const r = await retryMessage(deps.db, id, options);
+    api.post(
+      `/messages/:id/${action}`,
+      documented(
+        action === "retry"
+          ? {
+            summary: "Make a message due now with a fresh attempt budget",
+            tags: ["messages"],
+            idParam: true,
+            responses: {
+              200: ["The message after the retry", RetryBody],
+              ...badIdDoc,
+              409: ["The message is RUNNING (MESSAGE_RUNNING) or the prefix is ambiguous (AMBIGUOUS_ID)", ErrorBody],
+            },
+          }
+          : {
+            summary: "Delete a message; an EXEC row (DISCARDED) records it",
+            tags: ["messages"],
+            idParam: true,
+            responses: {
+              200: ["The deleted message and its DISCARDED execution", DiscardBody],
+              ...badIdDoc,
+              409: ["The message is RUNNING (MESSAGE_RUNNING) or the prefix is ambiguous (AMBIGUOUS_ID)", ErrorBody],
+            },
+          },
+      ),
+      async (c) => {
+        const resolved = await resolveMessageId(deps.db, c.req.param("id"), "queue");
+        if (!resolved.ok) return unresolved(c, resolved);
+        const id = resolved.id;
+        const options = { now: deps.now(), actor: actor(c) };
+        if (action === "retry") {
+          const r = await retryMessage(deps.db, id, options);
+          if (!r.ok) return failureResponse(c, r);
+          const { conteudo: _c, ...message } = r.message;
+          return c.json({ message });
+        }
+        const r = await discardMessage(deps.db, id, options);
         if (!r.ok) return failureResponse(c, r);
         const { conteudo: _c, ...message } = r.message;
-        return c.json({ message });
-      }
-      const r = await discardMessage(deps.db, id, options);
-      if (!r.ok) return failureResponse(c, r);
-      const { conteudo: _c, ...message } = r.message;
-      const { conteudo: _e, ...execution } = r.execution;
-      return c.json({ message, execution });
-    });
+        const { conteudo: _e, ...execution } = r.execution;
+        return c.json({ message, execution });
+      },
+    );
   }
 
-  api.post("/sync", async (c) => {
-    const result = await deps.sync.run("api");
-    await logOperatorAction(deps.db, "sync", "Operator sync requested through the API", {
-      now: deps.now(),
-      actor: actor(c),
-      detail: result.ran
-        ? { ran: true, error: result.summary.error?.code ?? null }
-        : { ran: false, reason: result.reason },
-      failed: !result.ran || result.summary.error !== undefined,
-    });
-    if (result.ran) return c.json(result.summary);
-    return result.reason === "busy"
-      ? apiError(c, 409, "SYNC_RUNNING", "A sync tick is already running; try again when it ends")
-      : apiError(c, 409, "NOT_ACTIVATED", "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET");
-  });
+  api.post(
+    "/sync",
+    documented({
+      summary: "Run one sync tick now and answer its summary",
+      tags: ["sync"],
+      responses: {
+        200: ["The tick's summary (error set when a phase stopped)", TickSummaryBody],
+        409: ["A tick is running (SYNC_RUNNING) or the client is not activated (NOT_ACTIVATED)", ErrorBody],
+      },
+    }),
+    async (c) => {
+      const result = await deps.sync.run("api");
+      await logOperatorAction(deps.db, "sync", "Operator sync requested through the API", {
+        now: deps.now(),
+        actor: actor(c),
+        detail: result.ran
+          ? { ran: true, error: result.summary.error?.code ?? null }
+          : { ran: false, reason: result.reason },
+        failed: !result.ran || result.summary.error !== undefined,
+      });
+      if (result.ran) return c.json(result.summary);
+      return result.reason === "busy"
+        ? apiError(c, 409, "SYNC_RUNNING", "A sync tick is already running; try again when it ends")
+        : apiError(c, 409, "NOT_ACTIVATED", "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET");
+    },
+  );
 
-  api.get("/executions", async (c) => {
-    const parsed = parseExecQuery(c.req.query());
-    if (!parsed.ok) return badQuery(c, parsed);
-    const page = await listExecutions(deps.db, parsed.value);
-    return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
-  });
+  api.get(
+    "/executions",
+    documented({
+      summary: "List execution attempts (GTOTVSLINKMESSAGEEXEC), newest first",
+      tags: ["history"],
+      query: ExecQuery,
+      responses: { 200: ["One page of executions", ExecutionPage], 400: badQueryDoc },
+    }),
+    async (c) => {
+      const parsed = parseExecQuery(c.req.query());
+      if (!parsed.ok) return badQuery(c, parsed);
+      const page = await listExecutions(deps.db, parsed.value);
+      return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+    },
+  );
 
-  api.get("/logs", async (c) => {
-    const parsed = parseLogQuery(c.req.query());
-    if (!parsed.ok) return badQuery(c, parsed);
-    const page = await listLogs(deps.db, parsed.value);
-    return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
-  });
+  api.get(
+    "/logs",
+    documented({
+      summary: "List log entries (GTOTVSLINKLOG), newest first",
+      tags: ["history"],
+      query: LogQuery,
+      responses: { 200: ["One page of log entries", LogPage], 400: badQueryDoc },
+    }),
+    async (c) => {
+      const parsed = parseLogQuery(c.req.query());
+      if (!parsed.ok) return badQuery(c, parsed);
+      const page = await listLogs(deps.db, parsed.value);
+      return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+    },
+  );
 
   return api;
 }

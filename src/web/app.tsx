@@ -11,6 +11,9 @@ import type { AppDeps } from "./deps.ts";
 import { createFlashStore } from "./flash.ts";
 import { checkHealth } from "./health.ts";
 import { renderMetrics } from "./metrics.ts";
+import { documented, openApiHandler } from "./openapi.ts";
+import { HealthBodySchema } from "./api_schemas.ts";
+import { VERSION } from "../version.ts";
 import { createPages, errorPage } from "./pages.tsx";
 import { apiError, apiGuard, htmlGuard, metricsGuard, securityHeaders, type WebEnv } from "./security.ts";
 import { APP_CSS } from "./styles.ts";
@@ -32,16 +35,26 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
     return c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
   });
 
-  app.get("/healthz", async (c) => {
-    const health = await checkHealth(deps);
-    return c.json(health.body, health.httpStatus);
-  });
+  app.get(
+    "/healthz",
+    documented({
+      summary: "Health for orchestrators: 200 ok/degraded, 503 not activated or database unreachable",
+      tags: ["status"],
+      auth: false,
+      responses: { 200: ["Working (status ok or degraded)", HealthBodySchema], 503: ["Not working", HealthBodySchema] },
+    }),
+    async (c) => {
+      const health = await checkHealth(deps);
+      return c.json(health.body, health.httpStatus);
+    },
+  );
 
   app.get("/metrics", metricsGuard(token), async (c) => {
     return c.body(await renderMetrics(deps), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
   app.use("/api/*", apiGuard(token));
+  app.get("/api/openapi.json", openApiHandler(app, VERSION));
   app.route("/api", createApi(deps));
   app.all("/api/*", (c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
 

@@ -51,7 +51,7 @@ const paging = {
   cursor: v.optional(cursorField),
 };
 
-const MessageQuery = v.object({
+export const MessageQuery = v.object({
   direction: v.optional(v.pipe(v.string(), upper, v.picklist(DIRECTIONS, "Expected DOWN or UP"))),
   status: v.optional(
     v.pipe(v.string(), upper, v.picklist(STATUSES, "Expected PENDING, RUNNING, RETRY or DEAD")),
@@ -69,14 +69,14 @@ const HistoryQuery = v.object({
   ...paging,
 });
 
-const ExecQuery = v.object({
+export const ExecQuery = v.object({
   ...HistoryQuery.entries,
   result: v.optional(
     v.pipe(v.string(), upper, v.picklist(EXEC_RESULTS, `Expected one of ${EXEC_RESULTS.join(", ")}`)),
   ),
 });
 
-const LogQuery = v.object({
+export const LogQuery = v.object({
   ...HistoryQuery.entries,
   logtype: v.optional(v.pipe(v.string(), v.picklist(["0", "1", "2"], "Expected 0 (info), 1 (warning) or 2 (error)"))),
 });
