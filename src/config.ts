@@ -16,6 +16,7 @@ import {
   type RouteShorthand,
   type WireProfile,
 } from "./profile/wire_profile.ts";
+import { isMessageType, MESSAGE_TYPE_RULE } from "./message_type.ts";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -242,9 +243,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   let subscriptions: string[] | undefined;
   if (subscriptionsRaw !== undefined && subscriptionsRaw.trim() !== "") {
     subscriptions = [...new Set(subscriptionsRaw.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
-    const bad = subscriptions.find((s) => !/^[A-Za-z0-9_.:-]+$/.test(s));
+    const bad = subscriptions.find((s) => !isMessageType(s));
     if (bad !== undefined) {
-      throw new ConfigError("SMARTLINK_SUBSCRIPTIONS", "comma-separated message types (letters, digits, _ . : -)", bad);
+      throw new ConfigError("SMARTLINK_SUBSCRIPTIONS", `comma-separated message types (${MESSAGE_TYPE_RULE})`, bad);
     }
   }
 

@@ -11,6 +11,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { ADMIN_TOKEN, fakeDeps, insertExec, insertLog, insertMessage } from "./helpers/web_deps.ts";
+import { writeTickRecord } from "../src/db/tick_log.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
@@ -106,11 +107,11 @@ Deno.test({
       tipo: "SGDPMaskCommand",
       logDate: minutesAgo(3),
     });
-    await insertLog(db, {
-      logMensagem: "Tick finished in 130 ms",
-      logDate: minutesAgo(1),
-      dataDebug: JSON.stringify({ ...emptySummary("cron", minutesAgo(1)), durationMs: 130, executed: 1, dead: 1 }),
-    });
+    await writeTickRecord(
+      db,
+      { ...emptySummary("cron", minutesAgo(1)), durationMs: 130, executed: 1, dead: 1 },
+      minutesAgo(1),
+    );
 
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, createApp(f.deps).fetch);
     const base = `http://127.0.0.1:${server.addr.port}`;

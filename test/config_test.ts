@@ -82,7 +82,7 @@ const invalid: [string, string, RegExp][] = [
   ["SMARTLINK_ROUTES", '{"get":"FETCH /x"}', /JSON like/],
   ["SMARTLINK_ROUTES", '{"nope":"GET /x"}', /keys setup, get, ack, nack, send/],
   ["SMARTLINK_LOG_LEVEL", "verbose", /debug, info, warn, error/],
-  ["SMARTLINK_SUBSCRIPTIONS", "a b", /message types/],
+  ["SMARTLINK_SUBSCRIPTIONS", "a,..", /message types/],
   ["SMARTLINK_CONFIG", "ftp://x/config.json", /file path or an http\(s\) URL/],
   ["DATABASE_URL", "mysql://x", /postgres:\/\//],
   ["PORT", "70000", /port number/],

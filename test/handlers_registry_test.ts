@@ -106,8 +106,8 @@ Deno.test("parseHandlersFile() rejects invalid files with a message naming the t
     ],
     [
       "bad reply.type",
-      JSON.stringify({ A: { kind: "http", url: "http://erp/a", reply: { type: "R/../x", audience: "SGDP" } } }),
-      /handler "A": reply\.type: expected a message type matching/,
+      JSON.stringify({ A: { kind: "http", url: "http://erp/a", reply: { type: "..", audience: "SGDP" } } }),
+      /handler "A": reply\.type: expected a message type: 1 to 200 characters/,
     ],
     [
       "unknown field",
@@ -142,10 +142,10 @@ Deno.test("parseHandlersFile() rejects invalid files with a message naming the t
     ],
     [
       "bad type key",
-      JSON.stringify({ "SGDP Data/Command": { kind: "noop" } }),
-      /handler "SGDP Data\/Command": message type must match/,
+      JSON.stringify({ "SGDP,Command": { kind: "noop" } }),
+      /handler "SGDP,Command": message type must not contain a comma \(expected 1 to 200/,
     ],
-    ["empty type key", JSON.stringify({ "": { kind: "noop" } }), /handler "": message type must match/],
+    ["empty type key", JSON.stringify({ "": { kind: "noop" } }), /handler "": message type must not be empty/],
     [
       "unknown code handler",
       JSON.stringify({ A: { kind: "code", name: "does-not-exist" } }),

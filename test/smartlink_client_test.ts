@@ -163,6 +163,7 @@ Deno.test("every op turns 5xx, 403 and 404 into transient errors", async () => {
   for (const [status, code] of cases) {
     for (const [op, run] of Object.entries(ops)) {
       if (op === "ack" && status === 404) continue; // ack 404 = success
+      if (op === "send" && status === 404) continue; // send 404 = a rejected attempt (below)
       h.sim.fault({ op: op as keyof typeof ops, status, count: 1 });
       const err = await smartLinkError(run(h));
       assert.equal(err.code, code, `${op} ${status}`);
@@ -177,12 +178,12 @@ Deno.test("every op turns 5xx, 403 and 404 into transient errors", async () => {
   }
 });
 
-Deno.test("send() turns other 4xx into rejected errors carrying the server's message", async () => {
+Deno.test("send() turns other 4xx (404 and 410 included) into rejected errors carrying the server's message", async () => {
   const h = harness();
-  for (const status of [400, 413, 422]) {
+  for (const status of [400, 404, 410, 413, 422]) {
     h.sim.fault({ op: "send", status, count: 1, body: JSON.stringify({ message: "Payload invalid" }) });
     const err = await smartLinkError(h.client.send("T", "A", "{}"));
-    assert.equal(err.code, "SL_REJECTED");
+    assert.equal(err.code, status === 404 ? "SL_NOT_FOUND" : "SL_REJECTED");
     assert.equal(err.kind, "rejected");
     assert.equal(err.status, status);
     assert.match(err.message, new RegExp(`HTTP ${status} from ".*": Payload invalid$`));

@@ -7,6 +7,7 @@ import { emptySummary } from "../src/sync/summary.ts";
 import { dbTest } from "./helpers/db.ts";
 import { checkedApp } from "./helpers/openapi_check.ts";
 import { bearer, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
+import { writeTickRecord } from "../src/db/tick_log.ts";
 
 const json = (body: unknown, headers: Record<string, string> = bearer()): RequestInit => ({
   method: "POST",
@@ -22,7 +23,7 @@ async function count(db: Database, table: string): Promise<number> {
 dbTest("POST /api/messages rejects invalid fields with 400 and field details", async (db) => {
   const f = fakeDeps(db);
   const app = checkedApp(createApp(f.deps));
-  const res = await app.request("/api/messages", json({ type: "bad type!", audience: "", data: 42 }));
+  const res = await app.request("/api/messages", json({ type: "..", audience: "", data: 42 }));
   assert.equal(res.status, 400);
   const body = await res.json();
   assert.equal(body.error.code, "INVALID_MESSAGE");
@@ -199,7 +200,7 @@ dbTest("GET /api/status counts by direction, status and type and reports the las
   await insertMessage(db, { status: "PENDING", tipo: "A", dataTentativaExec: new Date(NOW.getTime() - 90_000) });
   await insertMessage(db, { status: "PENDING", tipo: "B", direcao: "UP" });
   const summary = { ...emptySummary("cron", NOW), durationMs: 250 };
-  await insertLog(db, { logMensagem: "Tick finished in 250 ms", dataDebug: JSON.stringify(summary) });
+  await writeTickRecord(db, summary, NOW);
   const res = await checkedApp(createApp(f.deps)).request("/api/status", { headers: bearer() });
   assert.equal(res.status, 200);
   const body = await res.json();

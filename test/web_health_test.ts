@@ -4,7 +4,8 @@ import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
 import { checkedApp } from "./helpers/openapi_check.ts";
-import { ADMIN_TOKEN, bearer, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
+import { ADMIN_TOKEN, bearer, fakeDeps, insertExec, insertMessage, NOW } from "./helpers/web_deps.ts";
+import { writeTickRecord } from "../src/db/tick_log.ts";
 
 const conn = (hostname: string) => ({ remoteAddr: { hostname, port: 40000, transport: "tcp" } });
 
@@ -46,8 +47,8 @@ dbTest("GET /healthz is degraded when the token failed or the last tick failed",
 
   const fromLog = await health(db, async (f) => {
     f.state.last = undefined;
-    const failed = { ...emptySummary("cron", NOW), error: { phase: "setup", code: "SETUP", message: "x" } };
-    await insertLog(db, { logType: 2, logMensagem: "Tick finished with an error", dataDebug: JSON.stringify(failed) });
+    const failed = { ...emptySummary("cron", NOW), error: { phase: "setup" as const, code: "SETUP", message: "x" } };
+    await writeTickRecord(db, failed, NOW);
   });
   assert.equal(fromLog.body.status, "degraded", "the last tick is read back from GTOTVSLINKLOG");
 

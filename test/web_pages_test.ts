@@ -4,6 +4,7 @@ import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
 import { basic, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
+import { writeTickRecord } from "../src/db/tick_log.ts";
 
 const XSS = "<script>alert(1)</script>";
 
@@ -26,10 +27,7 @@ dbTest(
     await insertExec(db, { idMensagem: crypto.randomUUID(), dataFim: new Date(NOW.getTime() - 3_600_000) });
     await insertExec(db, { idMensagem: crypto.randomUUID(), sucesso: false, resultado: "RETRY", dataFim: NOW });
     await insertLog(db, { logType: 2, logMensagem: "Handler failed: HTTP 503" });
-    await insertLog(db, {
-      logMensagem: "Tick finished in 321 ms",
-      dataDebug: JSON.stringify({ ...emptySummary("cron", NOW), durationMs: 321, executed: 2 }),
-    });
+    await writeTickRecord(db, { ...emptySummary("cron", NOW), durationMs: 321, executed: 2 }, NOW);
     const html = await page(createApp(f.deps), "/");
     for (const text of [">Active<", "tenant-42", "2025-03-10 13:30:00 UTC", "321 ms", "Handler failed: HTTP 503"]) {
       assert.ok(html.includes(text), `dashboard shows ${text}`);

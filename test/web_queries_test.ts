@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { emptySummary } from "../src/sync/summary.ts";
-import { executionsByHour, lastLoggedTick, uuidPrefixRange } from "../src/db/admin_queries.ts";
+import { executionsByHour, uuidPrefixRange } from "../src/db/admin_queries.ts";
+import { lastLoggedTick, writeTickRecord } from "../src/db/tick_log.ts";
 import { decodeCursor, encodeCursor } from "../src/web/cursor.ts";
 import { parseExecQuery, parseMessageQuery } from "../src/web/filters.ts";
 import { niceMax } from "../src/web/views/chart.tsx";
@@ -66,13 +67,9 @@ dbTest("executionsByHour() buckets the last 24 hours by UTC hour, success agains
 dbTest("lastLoggedTick() reads the newest tick summary, or the newest one without error", async (db) => {
   assert.equal(await lastLoggedTick(db), undefined);
   const ok = { ...emptySummary("cron", new Date(NOW.getTime() - 60_000)), durationMs: 5 };
-  const failed = { ...emptySummary("cron", NOW), error: { phase: "setup", code: "X", message: "down" } };
-  await insertLog(db, {
-    logMensagem: "Tick finished",
-    logDate: new Date(NOW.getTime() - 60_000),
-    dataDebug: JSON.stringify(ok),
-  });
-  await insertLog(db, { logMensagem: "Tick finished with an error", dataDebug: JSON.stringify(failed) });
+  const failed = { ...emptySummary("cron", NOW), error: { phase: "setup" as const, code: "X", message: "down" } };
+  await writeTickRecord(db, ok, new Date(NOW.getTime() - 60_000));
+  await writeTickRecord(db, failed, NOW);
   await insertLog(db, { logMensagem: "Tick finished", idMensagem: crypto.randomUUID(), dataDebug: "{}" });
   await insertLog(db, { logMensagem: "Setup done", logDate: new Date(NOW.getTime() + 1000) });
   assert.equal((await lastLoggedTick(db))?.summary.error?.code, "X");

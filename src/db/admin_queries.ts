@@ -4,8 +4,7 @@
  * not grow with the EXEC and LOG history: keyset paging over
  * (date desc, ID desc), `LIMIT` everywhere, date ranges on indexed columns.
  */
-import { and, desc, eq, getTableColumns, gte, isNull, like, lte, or, type SQL, sql } from "drizzle-orm";
-import type { TickSummary } from "../sync/summary.ts";
+import { and, desc, eq, getTableColumns, gte, like, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import {
   type Direction,
@@ -299,49 +298,4 @@ export async function executionCountsLast24h(db: Database, now: Date): Promise<E
     .where(gte(messageExec.dataFim, new Date(now.getTime() - 24 * HOUR_MS)))
     .groupBy(messageExec.tipo, messageExec.resultado)
     .orderBy(messageExec.tipo, messageExec.resultado);
-}
-
-// ---------------------------------------------------------------- last tick
-
-export interface LoggedTick {
-  at: Date;
-  summary: TickSummary;
-}
-
-const TICK_PREFIX = "Tick finished%";
-
-function parseSummary(text: string | null): TickSummary | undefined {
-  if (!text) return undefined;
-  try {
-    const json = JSON.parse(text);
-    const s = json && typeof json === "object" && "summary" in json ? json.summary : json;
-    if (s && typeof s.startedAt === "string" && typeof s.finishedAt === "string" && typeof s.durationMs === "number") {
-      return s as TickSummary;
-    }
-  } catch {
-    return undefined; // not JSON: an older or foreign row, not a summary
-  }
-  return undefined;
-}
-
-/**
- * The newest tick recorded in GTOTVSLINKLOG (IDMENSAGEM null, LOGMENSAGEM
- * "Tick finished…", the TickSummary in DATADEBUG); with `successful`, the
- * newest one without `error`. For when this process has not ticked yet.
- */
-export async function lastLoggedTick(db: Database, options: { successful?: boolean } = {}): Promise<
-  LoggedTick | undefined
-> {
-  const rows = await db.orm
-    .select({ at: log.logDate, dataDebug: log.dataDebug })
-    .from(log)
-    .where(and(
-      isNull(log.idMensagem),
-      like(log.logMensagem, TICK_PREFIX),
-      options.successful ? sql`${log.dataDebug} not like '%"error":{%'` : undefined,
-    ))
-    .orderBy(desc(log.logDate))
-    .limit(1);
-  const summary = parseSummary(rows[0]?.dataDebug ?? null);
-  return summary ? { at: rows[0].at, summary } : undefined;
 }

@@ -5,6 +5,7 @@
  * naming the file, the message type and the field.
  */
 import * as v from "valibot";
+import { MESSAGE_TYPE_RULE, messageTypeProblem, messageTypeSchema } from "../message_type.ts";
 import { CODE_HANDLERS } from "./code/registry.ts";
 import { type CodeHandler, type CodeHandlerSpec, createCodeHandler } from "./code_handler.ts";
 import { createHttpHandler, ENV_REFERENCE, type HttpHandlerDeps, type HttpHandlerSpec } from "./http.ts";
@@ -22,9 +23,6 @@ export type HandlerSpec = HttpHandlerSpec | NoopHandlerSpec | CodeHandlerSpec;
 export type HandlersFile = Readonly<Record<string, HandlerSpec>>;
 
 export const HANDLER_KINDS = ["http", "noop", "code"] as const;
-
-/** Message types (keys of the file, `reply.type`) and audiences. */
-export const MESSAGE_TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 /** An RFC 9110 header field name. */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -56,11 +54,8 @@ function hasOnlyValidReferences(value: string): boolean {
   return !value.replace(ENV_REFERENCE, "").includes("${");
 }
 
-const nameSchema = (what: string) =>
-  v.pipe(
-    v.string("expected a string"),
-    v.regex(MESSAGE_TYPE_PATTERN, `expected ${what} matching ${MESSAGE_TYPE_PATTERN}`),
-  );
+/** Message types (keys of the file, `reply.type`) and audiences follow the one message-type rule. */
+const nameSchema = (what: string) => messageTypeSchema(`expected ${what}: ${MESSAGE_TYPE_RULE}`);
 
 const replySchema = v.strictObject({
   type: nameSchema("a message type"),
@@ -170,8 +165,9 @@ export function parseHandlersFile(
   const problems: string[] = [];
   for (const [type, entry] of Object.entries(json)) {
     const where = `handler ${JSON.stringify(type)}`;
-    if (!MESSAGE_TYPE_PATTERN.test(type)) {
-      problems.push(`${where}: message type must match ${MESSAGE_TYPE_PATTERN}`);
+    const problem = messageTypeProblem(type);
+    if (problem !== undefined) {
+      problems.push(`${where}: message type ${problem} (expected ${MESSAGE_TYPE_RULE})`);
       continue;
     }
     for (const problem of entryProblems(entry, codeNames)) problems.push(`${where}: ${problem}`);

@@ -22,6 +22,7 @@ export type SmartLinkErrorCode =
   | "SL_BAD_PATH"
   /** A request the profile cannot build (an operation it lacks, an envelope that is not JSON inside a body). */
   | "SL_BAD_REQUEST"
+  | "SL_REDIRECT"
   | "SL_TOKEN";
 
 export interface SmartLinkErrorOptions {
@@ -57,9 +58,10 @@ export class SmartLinkError extends Error {
 }
 
 /**
- * Code and kind of a non-2xx status. 408, 429, 5xx, 401, 403 and 404 are
- * transient; any other 4xx is `rejected` on `send` and transient elsewhere,
- * because only `send` has a message whose attempt it could count.
+ * Code and kind of a non-2xx status. 408, 429, 5xx, 401 and 403 are
+ * transient; any other 4xx (404 and 410 included) is `rejected` on `send`
+ * and transient elsewhere, because only `send` has a message whose attempt
+ * it could count.
  */
 export function classifyStatus(
   op: SmartLinkOp,
@@ -70,7 +72,9 @@ export function classifyStatus(
   if (status === 408) return { code: "SL_TIMEOUT", kind: "transient" };
   if (status === 401) return { code: "SL_UNAUTHORIZED", kind: "transient" };
   if (status === 403) return { code: "SL_FORBIDDEN", kind: "transient" };
-  if (status === 404) return { code: "SL_NOT_FOUND", kind: "transient" };
+  // On `send` a 404/410 is about the message (its type or audience), not the route: it counts as an
+  // attempt, so one undeliverable message never stops the phase. On `setup`/`get` it is the route.
+  if (status === 404) return { code: "SL_NOT_FOUND", kind: op === "send" ? "rejected" : "transient" };
   if (status >= 400) return { code: "SL_REJECTED", kind: op === "send" ? "rejected" : "transient" };
   // 1xx/3xx reaching us (redirects are followed by fetch): the server is not speaking the protocol.
   return { code: "SL_BAD_RESPONSE", kind: "transient" };

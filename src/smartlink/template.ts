@@ -6,6 +6,7 @@
  * whole body the envelope text exactly as stored). Pure.
  */
 import { SmartLinkError, type SmartLinkOp } from "./errors.ts";
+import { encodePathSegment, PathSegmentError } from "./path_segment.ts";
 import type { JsonValue, PlaceholderName, ProfileOperation } from "../profile/wire_profile.ts";
 
 export type PlaceholderValues = Partial<Record<PlaceholderName, string | number | string[]>>;
@@ -19,15 +20,19 @@ export interface RenderedRequest {
 
 const PLACEHOLDER = /\$([A-Za-z]+)/g;
 
-/** One path segment: percent-encoded; refuses what would change the path's shape. @throws SmartLinkError */
+/** One path segment, by the one path-segment rule (`path_segment.ts`). @throws SmartLinkError */
 function pathSegment(op: SmartLinkOp, name: string, value: string): string {
-  if (value === "" || value === "." || value === "..") {
-    throw new SmartLinkError(
-      `Smart Link ${op} not sent: the $${name} value ${JSON.stringify(value)} cannot be a path segment`,
-      { code: "SL_BAD_PATH", kind: "rejected", op },
-    );
+  try {
+    return encodePathSegment(`$${name}`, value);
+  } catch (err) {
+    if (!(err instanceof PathSegmentError)) throw err;
+    throw new SmartLinkError(`Smart Link ${op} not sent: ${err.message}`, {
+      code: "SL_BAD_PATH",
+      kind: "rejected",
+      op,
+      cause: err,
+    });
   }
-  return encodeURIComponent(value);
 }
 
 function text(values: PlaceholderValues, name: string): string {

@@ -4,6 +4,7 @@
  * Nothing here does I/O; every input is treated as untrusted.
  */
 import * as v from "valibot";
+import { MESSAGE_TYPE_RULE, messageTypeProblem } from "../message_type.ts";
 import { SmartLinkError } from "./errors.ts";
 import { getKey, hasKey, isRecord, type JsonObject } from "./json_keys.ts";
 import { resolvePointer } from "../profile/json_pointer.ts";
@@ -32,6 +33,7 @@ export type ItemErrorCode =
   | "MSG_BAD_TYPE"
   | "MSG_TOO_LARGE"
   | "MSG_NUL_BYTES"
+  | "MSG_BAD_TEXT"
   | "MSG_INVALID_JSON"
   | "MSG_BAD_SHAPE";
 
@@ -59,21 +61,21 @@ export interface TotvsEnvelope {
   content: unknown;
 }
 
-/** A message type: 1 to 200 characters, no control characters. */
-export const MessageTypeSchema = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(200),
-  v.regex(/^\P{Cc}+$/u),
-);
-
 const TransportIdSchema = v.union([
-  v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1000), v.regex(/^\P{Cc}+$/u)),
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1),
+    v.maxLength(1000),
+    v.regex(/^\P{Cc}+$/u),
+    v.check((s) => s.isWellFormed()),
+  ),
   v.pipe(v.number(), v.integer(), v.transform(String)),
 ]);
 
+/** Audience, correlation and tenant: informational, so a lone surrogate becomes U+FFFD rather than a refusal. */
 const ShortStringSchema = v.union([
-  v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1000)),
+  v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1000), v.transform((s) => s.toWellFormed())),
   v.pipe(v.number(), v.finite(), v.transform(String)),
 ]);
 
@@ -154,8 +156,9 @@ function containsNul(value: unknown): boolean {
   return false;
 }
 
-function storable(text: string, maxBytes: number): string {
-  return cutUtf8(text.replaceAll("\0", "\\u0000"), maxBytes);
+/** Text the database accepts: NUL escaped, lone surrogates as U+FFFD, cut to `maxBytes`. */
+export function storable(text: string, maxBytes: number): string {
+  return cutUtf8(text.replaceAll("\0", "\\u0000").toWellFormed(), maxBytes);
 }
 
 /** True for a TOTVS (`header`) or CloudEvents (`specversion`) envelope. */
@@ -185,20 +188,22 @@ function resolveType(
       },
     };
   }
-  const parsed = v.safeParse(MessageTypeSchema, candidate);
-  if (!parsed.success) {
-    const shown = typeof candidate === "string" ? JSON.stringify(cutUtf8(candidate, 200)) : describe(candidate);
+  const problem = messageTypeProblem(candidate);
+  if (problem !== undefined) {
+    const shown = typeof candidate === "string"
+      ? JSON.stringify(storable(cutUtf8(candidate, 200), 400))
+      : describe(candidate);
     return {
       error: {
         ok: false,
         id,
         code: "MSG_BAD_TYPE",
-        error: `Message "${id}" has an invalid type ${shown}: expected 1 to 200 characters without control characters`,
+        error: `Message "${id}" has an invalid type ${shown}: ${problem} (expected ${MESSAGE_TYPE_RULE})`,
         content: storable(content, maxBytes),
       },
     };
   }
-  return { type: parsed.output };
+  return { type: candidate as string };
 }
 
 /**
@@ -318,6 +323,17 @@ function readItem(raw: unknown, maxMessageBytes: number, fields: ItemFields): Pa
       id,
       code: "MSG_NUL_BYTES",
       error: `Message "${id}" contains NUL characters (U+0000)`,
+      type: knownType,
+      content: storable(content, maxMessageBytes),
+    };
+  }
+  if (typeof data === "string" && !data.isWellFormed()) {
+    // A lone UTF-16 surrogate cannot be stored or sent as UTF-8 without changing the text.
+    return {
+      ok: false,
+      id,
+      code: "MSG_BAD_TEXT",
+      error: `Message "${id}" contains a lone UTF-16 surrogate: its text cannot be stored or sent as UTF-8`,
       type: knownType,
       content: storable(content, maxMessageBytes),
     };

@@ -11,20 +11,12 @@ import type { MessageRow } from "../db/schema.ts";
 import type { HandlerRegistry } from "../handlers/types.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
-import type { ParsedItem } from "../smartlink/wire.ts";
+import { cutUtf8, type ParsedItem, storable } from "../smartlink/wire.ts";
+import { tickRecordText, writeTickRecord } from "../db/tick_log.ts";
 import { executePhase } from "./execute.ts";
 import { PhaseError, pool } from "./phase.ts";
 import { decideRetry } from "./retry_policy.ts";
-import {
-  dueUpstream,
-  entry,
-  type IncomingRow,
-  type Outcome,
-  purgeHistory,
-  recordOutcomes,
-  storeIncoming,
-  writeLogs,
-} from "./store.ts";
+import { dueUpstream, type IncomingRow, type Outcome, purgeHistory, recordOutcomes, storeIncoming } from "./store.ts";
 import { emptySummary, type TickPhase, type TickSummary, type TickTrigger } from "./summary.ts";
 
 /** The part of the Smart Link client the tick uses. */
@@ -83,6 +75,11 @@ export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOp
     const t0 = performance.now();
     try {
       await fn();
+    } catch (err) {
+      // Server trouble stops only its own phase: sending never stops commands coming down, and the
+      // reverse. A database failure stops the tick (no phase can work without it).
+      if (!isServerTrouble(err)) throw err;
+      fail(summary, name, err);
     } finally {
       summary.phaseMs[name] += Math.round(performance.now() - t0);
     }
@@ -100,10 +97,11 @@ export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOp
         }
       });
       await timed("upstream", () => upstreamPhase(deps, retry, summary));
+      const upstreamOk = summary.error?.phase !== "upstream";
       if (setupOk) await timed("downstream", () => downstreamPhase(deps, summary));
       await timed("execute", () => executePhase(deps, retry, summary));
-      // Replies produced in this tick are sent in this tick.
-      await timed("upstream", () => upstreamPhase(deps, retry, summary));
+      // Replies produced in this tick are sent in this tick, unless sending already failed.
+      if (upstreamOk) await timed("upstream", () => upstreamPhase(deps, retry, summary));
       await timed("purge", async () => {
         const purged = await purgeHistory(deps.db, new Date(deps.now().getTime() - deps.retentionDays * 86_400_000));
         summary.purgedExec = purged.exec;
@@ -120,6 +118,11 @@ export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOp
   summary.durationMs = finished.getTime() - started.getTime();
   await finish(deps, summary);
   return summary;
+}
+
+/** An error of the Smart Link Server (or of reaching it), as opposed to one of the database. */
+function isServerTrouble(err: unknown): boolean {
+  return err instanceof SmartLinkError || (err instanceof PhaseError && err.cause instanceof SmartLinkError);
 }
 
 function fail(summary: TickSummary, phase: TickPhase, err: unknown): void {
@@ -140,7 +143,7 @@ async function finish(deps: TickDeps, summary: TickSummary): Promise<void> {
   const busy = summary.sent + summary.downloaded + summary.executed + summary.recovered + summary.purgedExec +
     summary.purgedLog;
   if (summary.error) {
-    deps.logger.error(`Tick failed in phase ${summary.error.phase}: ${summary.error.message}`, {
+    deps.logger.error(tickRecordText(summary), {
       code: summary.error.code,
       phase: summary.error.phase,
       trigger: summary.trigger,
@@ -151,10 +154,7 @@ async function finish(deps: TickDeps, summary: TickSummary): Promise<void> {
     deps.logger.debug("Tick finished", { ...summary });
   }
   try {
-    const text = summary.error
-      ? `Tick failed in phase ${summary.error.phase}: ${summary.error.message}`
-      : "Tick finished";
-    await writeLogs(deps.db, [entry(null, summary.error ? 2 : 0, text, null, deps.now(), { ...summary })]);
+    await writeTickRecord(deps.db, summary, deps.now());
   } catch (err) {
     // The database may be the reason the tick failed; the stdout line above already says so.
     deps.logger.debug("Tick summary not written to GTOTVSLINKLOG", errorFields(err));
@@ -367,13 +367,14 @@ async function storeWithFallback(deps: TickDeps, rows: IncomingRow[], summary: T
   try {
     return count(await storeIncoming(deps.db, rows, deps.now()));
   } catch (batchError) {
-    if (rows.length === 1) throw batchError;
-    deps.logger.warn("Batch insert failed; storing row by row", { rows: rows.length, ...errorFields(batchError) });
+    if (rows.length > 1) {
+      deps.logger.warn("Batch insert failed; storing row by row", { rows: rows.length, ...errorFields(batchError) });
+    }
     const committed: string[] = [];
     let lastError: unknown;
     for (const row of rows) {
       try {
-        committed.push(...count(await storeIncoming(deps.db, [row], deps.now())));
+        committed.push(...count(await storeOne(deps, row, rows.length === 1 ? batchError : undefined)));
       } catch (err) {
         lastError = err;
         deps.logger.error("Downstream message could not be stored; not acked, the server keeps it", {
@@ -386,4 +387,41 @@ async function storeWithFallback(deps: TickDeps, rows: IncomingRow[], summary: T
     if (committed.length === 0) throw lastError ?? batchError;
     return committed;
   }
+}
+
+/**
+ * Stores one row. When the database refuses its text, the row is stored DEAD
+ * with a copy it accepts (STORE_REFUSED), so it can be acked; only when that
+ * fails too (the database is unavailable) does the error leave.
+ */
+async function storeOne(deps: TickDeps, row: IncomingRow, failed?: unknown) {
+  let refusal = failed;
+  if (refusal === undefined) {
+    try {
+      return await storeIncoming(deps.db, [row], deps.now());
+    } catch (err) {
+      refusal = err;
+    }
+  }
+  const cause = (refusal as { cause?: unknown })?.cause;
+  const reason = cutUtf8(String((cause instanceof Error ? cause : refusal as Error)?.message ?? refusal), 300);
+  const safe: IncomingRow = {
+    idExterno: row.idExterno,
+    tipo: storable(row.tipo, 400),
+    conteudo: storable(row.conteudo, Infinity),
+    deadReason: `STORE_REFUSED: The database refused the message as received: ${storable(reason, 400)}`,
+    ackId: row.ackId,
+  };
+  let result;
+  try {
+    result = await storeIncoming(deps.db, [safe], deps.now());
+  } catch {
+    throw refusal; // the database is not answering: the first error says why
+  }
+  deps.logger.warn("Downstream message refused by the database: stored DEAD with a copy it accepts", {
+    idExterno: row.idExterno,
+    type: safe.tipo,
+    reason,
+  });
+  return result;
 }

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
+import { MESSAGE_TYPE_RULE, messageTypeSchema } from "../message_type.ts";
 import { listExecutions, listLogs, listMessages, messageDetail } from "../db/admin_queries.ts";
 import { type ActionFailure, discardMessage, logOperatorAction, retryMessage } from "../db/message_actions.ts";
 import { errorFields } from "../log.ts";
@@ -20,7 +21,7 @@ import {
   parseExecQuery,
   parseLogQuery,
   parseMessageQuery,
-  TYPE_PATTERN,
+  storableText,
 } from "./filters.ts";
 import { nextAttemptAt } from "./next_attempt.ts";
 import {
@@ -39,11 +40,7 @@ import { documented } from "./openapi.ts";
 import { apiError, clientAddress } from "./security.ts";
 import { loadStatus, statusJson } from "./status.ts";
 
-const name = (field: string) =>
-  v.pipe(
-    v.string(`Expected ${field} as a string`),
-    v.regex(TYPE_PATTERN, `Expected ${field} of 1 to 200 characters of A-Z a-z 0-9 _ . : -`),
-  );
+const name = (field: string) => messageTypeSchema(`Expected ${field}: ${MESSAGE_TYPE_RULE}`);
 
 export const PublishSchema = v.object({
   type: name("type"),
@@ -57,6 +54,7 @@ export const PublishSchema = v.object({
       v.string("Expected correlationId as a string"),
       v.minLength(1),
       v.maxLength(200, "Expected at most 200 characters"),
+      storableText,
     ),
   ),
 });

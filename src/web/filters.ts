@@ -4,11 +4,11 @@
  * HTML form sends them, mean "no filter".
  */
 import * as v from "valibot";
+import { MESSAGE_TYPE_RULE, messageTypeSchema } from "../message_type.ts";
 import type { ExecFilter, Keyset, LogFilter, MessageFilter } from "../db/admin_queries.ts";
 import { DIRECTIONS, EXEC_RESULTS, type LogType, STATUSES } from "../db/schema.ts";
 import { decodeCursor } from "./cursor.ts";
 
-export const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
@@ -16,7 +16,12 @@ export type FieldErrors = Record<string, string[]>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
 const upper = v.transform((s: string) => s.toUpperCase());
-const typeField = v.pipe(v.string(), v.regex(TYPE_PATTERN, "Expected 1 to 200 characters of A-Z a-z 0-9 _ . : -"));
+/** Text the database can compare: no NUL character, no lone UTF-16 surrogate. */
+export const storableText = v.check(
+  (s: string) => !s.includes("\0") && s.isWellFormed(),
+  "Expected text without NUL characters (U+0000) or lone UTF-16 surrogates",
+);
+const typeField = messageTypeSchema(`Expected a message type: ${MESSAGE_TYPE_RULE}`);
 const limitField = v.pipe(
   v.string(),
   v.regex(/^\d{1,4}$/, `Expected an integer from 1 to ${MAX_LIMIT}`),
@@ -44,6 +49,8 @@ const dateField = v.pipe(
     return new Date(/Z|[+-]\d{2}:\d{2}$/.test(t) ? t : t.length === 10 ? `${t}T00:00:00Z` : `${t}Z`);
   }),
   v.check((d) => !Number.isNaN(d.getTime()), "Expected a valid date"),
+  // Year 0000 is a valid JavaScript date but not a PostgreSQL one.
+  v.check((d) => d.getUTCFullYear() >= 1, "Expected a date from the year 0001 on"),
 );
 
 const paging = {
@@ -57,7 +64,7 @@ export const MessageQuery = v.object({
     v.pipe(v.string(), upper, v.picklist(STATUSES, "Expected PENDING, RUNNING, RETRY or DEAD")),
   ),
   type: v.optional(typeField),
-  text: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200, "Expected at most 200 characters"))),
+  text: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200, "Expected at most 200 characters"), storableText)),
   ...paging,
 });
 

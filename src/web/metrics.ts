@@ -3,7 +3,8 @@
  * and token (gauges read now), followed by the process's own counters and
  * histograms (ticks, sends, acks, handler durations).
  */
-import { executionCountsLast24h, lastLoggedTick } from "../db/admin_queries.ts";
+import { executionCountsLast24h } from "../db/admin_queries.ts";
+import { lastLoggedTick } from "../db/tick_log.ts";
 import { DIRECTIONS, STATUSES } from "../db/schema.ts";
 import { family, type Sample } from "../telemetry/prometheus.ts";
 import type { AppDeps } from "./deps.ts";

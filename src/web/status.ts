@@ -4,7 +4,8 @@
  * `GET /api/status`, `/healthz` and `/metrics`. Never holds a secret.
  */
 import { parseCron } from "../cron.ts";
-import { countMessages, lastLoggedTick, type MessageCount, oldestDue } from "../db/admin_queries.ts";
+import { countMessages, type MessageCount, oldestDue } from "../db/admin_queries.ts";
+import { lastLoggedTick } from "../db/tick_log.ts";
 import { type Direction, DIRECTIONS, type Status, STATUSES } from "../db/schema.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import { activationState } from "./activation_state.ts";
