@@ -36,7 +36,7 @@ Deno.test("parseMessageQuery() and parseExecQuery() validate and default", () =>
   assert.ok(dates.ok);
   assert.equal(dates.value.from?.toISOString(), "2025-03-10T08:00:00.000Z");
   assert.equal(dates.value.to?.toISOString(), "2025-03-11T00:00:00.000Z");
-  const bad = parseMessageQuery({ limit: "0", type: "a b" });
+  const bad = parseMessageQuery({ limit: "0", type: "a,b" });
   assert.ok(!bad.ok);
   assert.deepEqual(Object.keys(bad.errors).sort(), ["limit", "type"]);
 });
