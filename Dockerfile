@@ -12,7 +12,7 @@ COPY vendor ./vendor
 # Only the service's packages (service/deno.lock), none of the test and tool packages.
 RUN deno install --frozen --config service/deno.json
 COPY . .
-RUN deno task compile && mkdir -p /data-empty
+RUN deno task compile:native && mkdir -p /data-empty
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 WORKDIR /app

@@ -10,6 +10,7 @@ import { doctorCommand } from "./cli/doctor.ts";
 import { selftestCommand } from "./cli/selftest.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { withEnvFile } from "./env_file.ts";
 import { createLogger, errorFields } from "./log.ts";
 import { describeFetchError } from "./net/fetch_error.ts";
 
@@ -26,7 +27,6 @@ const USAGE = `Usage: deno task cli <command>
   healthcheck      exit 0 when the local server's /healthz answers 200 (container HEALTHCHECK)`;
 
 const print = (line: string) => console.log(line);
-const env = (name: string) => Deno.env.get(name);
 
 async function main(args: string[]): Promise<number> {
   const [command = "serve", ...rest] = args;
@@ -35,8 +35,10 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   let config: Config;
+  let vars: Record<string, string>;
   try {
-    config = loadConfig(Deno.env.toObject());
+    vars = withEnvFile(Deno.env.toObject());
+    config = loadConfig(vars);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`);
@@ -49,6 +51,7 @@ async function main(args: string[]): Promise<number> {
     level: command === "serve" ? config.logLevel : "warn",
     write: command === "serve" ? undefined : (line) => console.error(line),
   });
+  const env = (name: string) => vars[name];
   const options = { config, logger, env, args: rest, print };
   try {
     switch (command) {

@@ -110,13 +110,20 @@ export async function startService(options: ServeOptions): Promise<Service> {
   return { url, runtime, stop, finished: server.finished };
 }
 
-/** Runs `serve` until SIGTERM/SIGINT; returns the exit code. */
+/**
+ * The signals that stop the service. Windows has no SIGTERM (Deno throws on it): a service manager there
+ * (WinSW, `sc stop` through it) sends Ctrl+C (SIGINT) or Ctrl+Break (SIGBREAK).
+ */
+export function shutdownSignals(os: typeof Deno.build.os): Deno.Signal[] {
+  return os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGTERM", "SIGINT"];
+}
+
+/** Runs `serve` until SIGTERM/SIGINT (Windows: Ctrl+C/Ctrl+Break); returns the exit code. */
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const service = await startService(options);
   await new Promise<void>((resolve) => {
     const onSignal = () => resolve();
-    Deno.addSignalListener("SIGTERM", onSignal);
-    Deno.addSignalListener("SIGINT", onSignal);
+    for (const signal of shutdownSignals(Deno.build.os)) Deno.addSignalListener(signal, onSignal);
   });
   await service.stop();
   return 0;
