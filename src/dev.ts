@@ -6,6 +6,7 @@
  * (default 10) besides the cron schedule; every DEV_ERP_FAIL_EVERY_S seconds
  * (default 45) the ERP answers one call with 503. Never used by production config.
  */
+import { DEV_DATA_DIR } from "./cli/find_server.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
@@ -25,7 +26,7 @@ const erp = createFakeErp();
 Deno.serve({ hostname: "127.0.0.1", port: simPort, onListen: () => {} }, sim.app.fetch);
 Deno.serve({ hostname: "127.0.0.1", port: erpPort, onListen: () => {} }, erp.app.fetch);
 
-const dataDir = Deno.env.get("SMARTLINK_DATA_DIR") ?? "./data/dev";
+const dataDir = Deno.env.get("SMARTLINK_DATA_DIR") ?? DEV_DATA_DIR;
 Deno.mkdirSync(dataDir, { recursive: true });
 const handlersPath = `${dataDir}/dev-handlers.json`;
 const reply = (type: string) => ({ type, audience: "SGDP" });

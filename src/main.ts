@@ -2,37 +2,59 @@
  * Composition root: reads the configuration once, builds the logger and runs
  * one command. Nothing else reads the environment or touches the process.
  *
- *   serve (default) · sync [--json] · migrate · doctor · status [--json] ·
- *   retry <id> · discard <id> · purge
+ *   serve · sync [--json] · migrate · doctor · status [--json] · retry <id> ·
+ *   discard <id> · purge · healthcheck; no command prints the usage.
  */
-import { actionCommand, migrateCommand, purgeCommand, statusCommand, syncCommand } from "./cli/commands.ts";
+import { actionCommand, migrateCommand, statusCommand } from "./cli/commands.ts";
+import { purgeCommand } from "./cli/purge_command.ts";
+import { syncCommand } from "./cli/sync_command.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { selftestCommand } from "./cli/selftest.ts";
 import { serveCommand } from "./cli/serve.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { EXIT } from "./cli/exit_codes.ts";
+import { invocation } from "./cli/invocation.ts";
+import { startupFailure } from "./cli/startup_failure.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { withEnvFile } from "./env_file.ts";
 import { createLogger, errorFields } from "./log.ts";
 import { describeFetchError } from "./net/fetch_error.ts";
 
-const USAGE = `Usage: deno task cli <command>
-  serve            start the HTTP server and the scheduled sync tick (deno task start)
-  sync [--json]    run one sync tick and print its summary
-  migrate          apply database migrations
-  doctor           check configuration, database, handlers, credentials, token and setup
+const usage = (name: string) =>
+  `Usage: ${name} <command>
+  serve              start the HTTP server and the scheduled sync tick (deno task start)
+  sync [--json]      run one sync tick and print its summary
+  migrate            apply database migrations
+  doctor             check configuration, database, handlers, credentials, token and setup
   doctor --selftest  run a short crash-and-fault scenario against the built-in simulator
-  status [--json]  message counts by direction, status and type
-  retry <id>       make a message due now with a fresh attempt budget
-  discard <id>     delete a message (its EXEC row records the discard)
-  purge            delete EXEC and LOG rows older than SMARTLINK_RETENTION_DAYS
-  healthcheck      exit 0 when the local server's /healthz answers 200 (container HEALTHCHECK)`;
+  status [--json]    message counts by direction, status and type
+  retry <id>         make a message due now with a fresh attempt budget (ID or a unique 8+ character prefix)
+  discard <id>       delete a message (its EXEC row records the discard)
+  purge              delete EXEC and LOG rows older than SMARTLINK_RETENTION_DAYS
+  healthcheck [--allow-not-activated]
+                     exit 0 when the local server's /healthz answers 200 (container HEALTHCHECK)
+  help               this text
+
+Exit codes: 0 done · 1 failed · 2 usage or configuration error · 3 not activated ·
+4 unavailable (port in use, data folder, database, server not answering).`;
 
 const print = (line: string) => console.log(line);
 
+const COMMANDS = new Set(["serve", "sync", "migrate", "doctor", "status", "retry", "discard", "purge", "healthcheck"]);
+
 async function main(args: string[]): Promise<number> {
-  const [command = "serve", ...rest] = args;
-  if (command === "help" || command === "--help" || command === "-h") {
-    print(USAGE);
-    return 0;
+  const name = invocation({
+    standalone: Deno.build.standalone ?? false,
+    mainModule: Deno.mainModule,
+    execPath: Deno.execPath(),
+  });
+  const [command, ...rest] = args;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    print(usage(name));
+    return EXIT.OK;
+  }
+  if (!COMMANDS.has(command)) {
+    console.error(`Unknown command "${command}"\n${usage(name)}`);
+    return EXIT.USAGE;
   }
   let config: Config;
   let vars: Record<string, string>;
@@ -40,11 +62,9 @@ async function main(args: string[]): Promise<number> {
     vars = withEnvFile(Deno.env.toObject());
     config = loadConfig(vars);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    const f = startupFailure(err);
+    console.error(f.text);
+    return f.code;
   }
   // CLI commands keep stdout for their own output; the log goes to stderr below warn.
   const logger = createLogger({
@@ -72,17 +92,14 @@ async function main(args: string[]): Promise<number> {
         return await actionCommand(command, options);
       case "purge":
         return await purgeCommand(options);
-      case "healthcheck":
-        return await healthcheckCommand(config, rest);
       default:
-        console.error(`Unknown command "${command}"\n${USAGE}`);
-        return 2;
+        return await healthcheckCommand(config, rest);
     }
   } catch (err) {
-    const fields = errorFields(err);
-    logger.error(`${command} failed: ${fields.error}`, fields);
-    if (command !== "serve") console.error(`Error: ${fields.error}`);
-    return 1;
+    const f = startupFailure(err);
+    console.error(f.text);
+    if (f.code === EXIT.FAILED) logger.error(`${command} failed: ${errorFields(err).error}`, errorFields(err));
+    return f.code;
   }
 }
 

@@ -51,7 +51,7 @@ Deno.test({
       assert.match(missing.stdout, /MESSAGE_NOT_FOUND/);
 
       const sync = await cli(env, "sync");
-      assert.equal(sync.code, 2);
+      assert.equal(sync.code, 3, "not activated");
       assert.match(sync.stdout, /Not activated: set SMARTLINK_CLIENT_ID/);
 
       const unknown = await cli(env, "frobnicate");

@@ -1,4 +1,8 @@
 /** Calls the running server's JSON API (the CLI's path while `serve` holds the embedded database). */
+import { describeFetchError } from "../net/fetch_error.ts";
+
+/** How long the CLI waits for the running server: a frozen one is reported in seconds, not minutes. */
+export const API_TIMEOUT_MS = 5_000;
 
 export class ApiCallError extends Error {
   override name = "ApiCallError";
@@ -16,21 +20,32 @@ export async function callApi(
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
+  let text: string;
   try {
     res = await (options.fetch ?? fetch)(`${baseUrl}${path}`, {
       method: options.method ?? "GET",
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+      signal,
     });
+    text = await res.text();
   } catch (err) {
+    if (signal.aborted) {
+      throw new ApiCallError(
+        "API_TIMEOUT",
+        `The running server at ${baseUrl} is not answering (no reply to ${path} within ${
+          timeoutMs / 1000
+        } s): check its log, or restart it`,
+      );
+    }
     throw new ApiCallError(
       "API_UNREACHABLE",
-      `The running server at ${baseUrl} did not answer: ${(err as Error).message}`,
+      `The running server at ${baseUrl} cannot be reached: ${describeFetchError(err)}`,
     );
   }
-  const text = await res.text();
   let body: unknown = text;
   try {
     body = text === "" ? null : JSON.parse(text);

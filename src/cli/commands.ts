@@ -1,100 +1,24 @@
 /**
- * The CLI commands other than `serve` and `doctor`: `sync`, `migrate`,
- * `status`, `retry <id>`, `discard <id>`, `purge`. With the embedded
- * database held by a running server they act through its API.
+ * The CLI commands `migrate`, `status`, `retry <id>` and `discard <id>`
+ * (`sync`, `purge`, `doctor` and `serve` have their own files). While a server
+ * holds the embedded database they act through its API, with the same output
+ * and exit codes.
  */
 import { countMessages, oldestDue } from "../db/admin_queries.ts";
-import { type Database, openDatabase } from "../db/client.ts";
+import { openDatabase } from "../db/client.ts";
 import { discardMessage, retryMessage } from "../db/message_actions.ts";
 import { migrate } from "../db/migrate.ts";
 import { resolveMessageId } from "../db/resolve_id.ts";
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
-import { createRuntime } from "../runtime.ts";
-import { purgeHistory } from "../sync/store.ts";
-import type { TickSummary } from "../sync/summary.ts";
 import { callApi } from "./api_client.ts";
-import { type LockInfo, readServerLock } from "./server_lock.ts";
-
-export interface CommandOptions {
-  config: Config;
-  logger: Logger;
-  env: (name: string) => string | undefined;
-  args: string[];
-  print: (line: string) => void;
-  fetch?: typeof fetch;
-}
-
-function heldByServer(config: Config): LockInfo | undefined {
-  return config.databaseUrl ? undefined : readServerLock(config.dataDir);
-}
-
-async function withDb<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
-function errorText(body: unknown): string {
-  const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-  return e ? `${e.code}: ${e.message}` : JSON.stringify(body);
-}
-
-/** `sync [--json]`: one tick; exit 0 when it ran without error. */
-export async function syncCommand(o: CommandOptions): Promise<number> {
-  const json = o.args.includes("--json");
-  const held = heldByServer(o.config);
-  let summary: TickSummary;
-  if (held) {
-    const res = await callApi(held.url, "/api/sync", { method: "POST", token: o.config.adminToken, fetch: o.fetch });
-    if (res.status !== 200) {
-      o.print(`Sync not run by the server at ${held.url}: ${errorText(res.body)}`);
-      return 1;
-    }
-    summary = res.body as TickSummary;
-  } else {
-    const runtime = await createRuntime({ config: o.config, logger: o.logger, env: o.env, fetch: o.fetch });
-    try {
-      const result = await runtime.runner.run("cli");
-      if (!result.ran) {
-        o.print(
-          result.reason === "not_activated"
-            ? "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET to sync"
-            : "Another process is running a tick on this database; try again in a moment",
-        );
-        return result.reason === "not_activated" ? 2 : 1;
-      }
-      summary = result.summary;
-    } finally {
-      await runtime.close();
-    }
-  }
-  if (json) o.print(JSON.stringify(summary));
-  else {
-    o.print(
-      `Tick ${
-        summary.error ? "FAILED" : "ok"
-      } in ${summary.durationMs} ms: sent ${summary.sent}, downloaded ${summary.downloaded} (stored ${summary.stored}, duplicates ${summary.duplicates}, invalid ${summary.invalid}), acked ${summary.acked}, executed ${summary.executed} (succeeded ${summary.succeeded}, retried ${summary.retried}, dead ${summary.dead}), purged ${
-        summary.purgedExec + summary.purgedLog
-      }`,
-    );
-    if (summary.error) {
-      o.print(`Error in phase ${summary.error.phase}: ${summary.error.code}: ${summary.error.message}`);
-    }
-  }
-  return summary.error ? 1 : 0;
-}
+import { type CommandOptions, errorCode, errorText, heldByServer, withDb } from "./command_options.ts";
+import { EXIT } from "./exit_codes.ts";
 
 /** `migrate`: applies pending migrations. */
 export async function migrateCommand(o: CommandOptions): Promise<number> {
-  const held = heldByServer(o.config);
+  const held = heldByServer(o);
   if (held) {
-    o.print(`The running server (pid ${held.pid}) applied the migrations when it started; nothing to do`);
-    return 0;
+    o.print(`The running server (pid ${held.lock.pid}) applied the migrations when it started; nothing to do`);
+    return EXIT.OK;
   }
   const db = await openDatabase({ databaseUrl: o.config.databaseUrl, dataDir: o.config.dataDir });
   try {
@@ -108,14 +32,14 @@ export async function migrateCommand(o: CommandOptions): Promise<number> {
 
 /** `status`: message counts by direction/status/type and the oldest due message. */
 export async function statusCommand(o: CommandOptions): Promise<number> {
-  const held = heldByServer(o.config);
+  const held = heldByServer(o);
   let counts: { direction: string; status: string; type: string; count: number }[];
   let oldest: string | undefined;
   if (held) {
-    const res = await callApi(held.url, "/api/status", { token: o.config.adminToken, fetch: o.fetch });
+    const res = await callApi(held.lock.url, "/api/status", { token: o.config.adminToken, fetch: o.fetch });
     if (res.status !== 200) {
-      o.print(`Status not available from ${held.url}: ${errorText(res.body)}`);
-      return 1;
+      o.print(`Status not available from ${held.lock.url}: ${errorText(res.body)}`);
+      return EXIT.FAILED;
     }
     const body = res.body as { counts: { rows: typeof counts }; oldestPendingSeconds?: number | null };
     counts = body.counts.rows;
@@ -146,17 +70,17 @@ export async function actionCommand(action: "retry" | "discard", o: CommandOptio
     o.print(`Usage: deno task cli ${action} <id>  (the local ID, or a unique prefix of at least 8 characters)`);
     return 2;
   }
-  const held = heldByServer(o.config);
+  const held = heldByServer(o);
   let id: string;
   if (held) {
-    const res = await callApi(held.url, `/api/messages/${encodeURIComponent(given)}/${action}`, {
+    const res = await callApi(held.lock.url, `/api/messages/${encodeURIComponent(given)}/${action}`, {
       method: "POST",
       token: o.config.adminToken,
       fetch: o.fetch,
     });
     if (res.status !== 200) {
       o.print(`${action} failed: ${errorText(res.body)}`);
-      return res.status === 400 ? 2 : 1;
+      return errorCode(res.body) === "INVALID_ID" ? EXIT.USAGE : EXIT.FAILED;
     }
     id = (res.body as { message: { id: string } }).message.id;
   } else {
@@ -168,33 +92,10 @@ export async function actionCommand(action: "retry" | "discard", o: CommandOptio
     });
     if (!result.ok) {
       o.print(`${action} failed: ${result.code}: ${result.message}`);
-      return result.code === "INVALID_ID" ? 2 : 1;
+      return result.code === "INVALID_ID" ? EXIT.USAGE : EXIT.FAILED;
     }
     id = result.message.id;
   }
   o.print(action === "retry" ? `Message ${id} is due now (fresh attempt budget)` : `Message ${id} discarded`);
-  return 0;
-}
-
-/** `purge`: deletes EXEC and LOG rows older than the retention. */
-export async function purgeCommand(o: CommandOptions): Promise<number> {
-  const held = heldByServer(o.config);
-  if (held) {
-    o.print(`The running server (pid ${held.pid}) purges at every tick; run "deno task sync" to tick now`);
-    return 0;
-  }
-  const cutoff = new Date(Date.now() - o.config.retentionDays * 86_400_000);
-  const total = { exec: 0, log: 0 };
-  await withDb(o.config, async (db) => {
-    for (;;) {
-      const n = await purgeHistory(db, cutoff);
-      total.exec += n.exec;
-      total.log += n.log;
-      if (n.exec === 0 && n.log === 0) break;
-    }
-  });
-  o.print(
-    `Purged ${total.exec} GTOTVSLINKMESSAGEEXEC and ${total.log} GTOTVSLINKLOG rows older than ${o.config.retentionDays} days`,
-  );
   return 0;
 }

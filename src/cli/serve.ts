@@ -8,7 +8,9 @@ import { parseCron } from "../cron.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { createApp } from "../web/app.tsx";
-import { acquireServerLock } from "./server_lock.ts";
+import { runChecks } from "./doctor_checks.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import { acquireServerLock, ServerLockError } from "./server_lock.ts";
 
 export interface Service {
   url: string;
@@ -32,12 +34,16 @@ export interface ServeOptions {
 /** Starts the service. @throws ConfigError, ServerLockError, DatabaseError, HandlersConfigError */
 export async function startService(options: ServeOptions): Promise<Service> {
   const { config, logger } = options;
+  if (options.cron !== false && typeof Deno.cron !== "function") {
+    throw new CliError(
+      EXIT.USAGE,
+      "Deno.cron is not available: start with the --unstable-cron flag (deno run -A --unstable-cron smartlink-client.js)",
+    );
+  }
   assertServeSafe(config);
   const schedule = parseCron(config.schedule);
   const displayHost = config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host;
-  const lock = config.databaseUrl
-    ? undefined
-    : acquireServerLock(config.dataDir, `http://${displayHost}:${config.port}`);
+  const lock = config.databaseUrl ? undefined : takeLock(config.dataDir, `http://${displayHost}:${config.port}`);
   let runtime: Runtime;
   try {
     runtime = await createRuntime({ config, logger, env: options.env, fetch: options.fetch });
@@ -59,17 +65,21 @@ export async function startService(options: ServeOptions): Promise<Service> {
     publish: (input) => runtime.publish(input),
     activation: () => runtime.activation(),
     retryParams: () => runtime.retryParams(),
+    doctor: () => runChecks(runtime, options.env),
     metrics: runtime.metrics,
   });
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: () => {},
-  }, app.fetch);
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({ hostname: config.host, port: config.port, onListen: () => {} }, app.fetch);
+  } catch (err) {
+    lock?.release();
+    await runtime.close();
+    throw listenError(err, config);
+  }
   const url = `http://${displayHost}:${server.addr.port}`;
   // A lock file written before the port was known: rewrite it with the real one.
   lock?.release();
-  const realLock = config.databaseUrl ? undefined : acquireServerLock(config.dataDir, url);
+  const realLock = config.databaseUrl ? undefined : takeLock(config.dataDir, url);
 
   const cronCtl = new AbortController();
   if (options.cron !== false) {
@@ -108,6 +118,45 @@ export async function startService(options: ServeOptions): Promise<Service> {
     return stopping;
   };
   return { url, runtime, stop, finished: server.finished };
+}
+
+/** The lock of the embedded database; a folder that cannot be written says which variable to change. */
+function takeLock(dataDir: string, url: string): { release(): void } {
+  try {
+    return acquireServerLock(dataDir, url);
+  } catch (err) {
+    if (err instanceof ServerLockError) throw new CliError(EXIT.UNAVAILABLE, err.message, { cause: err });
+    throw new CliError(
+      EXIT.UNAVAILABLE,
+      `The data folder "${dataDir}" cannot be written (${
+        (err as Error).message
+      }): fix its permissions or set SMARTLINK_DATA_DIR to a writable folder`,
+      { cause: err },
+    );
+  }
+}
+
+function listenError(err: unknown, config: Config): CliError {
+  const where = `${config.host}:${config.port}`;
+  if (err instanceof Deno.errors.AddrInUse) {
+    return new CliError(
+      EXIT.UNAVAILABLE,
+      `Port ${config.port} on ${config.host} is already in use: stop the program that holds it or set PORT to a free port`,
+      { cause: err },
+    );
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable) {
+    return new CliError(
+      EXIT.UNAVAILABLE,
+      `Cannot listen on ${where}: the address "${config.host}" is not on this machine: set HOST to one of its addresses`,
+      { cause: err },
+    );
+  }
+  return new CliError(
+    EXIT.UNAVAILABLE,
+    `Cannot listen on ${where} (${(err as Error).message}): set HOST and PORT to an address this process may bind`,
+    { cause: err },
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { MESSAGE_TYPE_RULE, messageTypeSchema } from "../message_type.ts";
 import { listExecutions, listLogs, listMessages, messageDetail } from "../db/admin_queries.ts";
 import { type ActionFailure, discardMessage, logOperatorAction, retryMessage } from "../db/message_actions.ts";
 import { errorFields } from "../log.ts";
+import { purgeAll } from "../sync/purge_all.ts";
 import { type ResolvedId, resolveMessageId } from "../db/resolve_id.ts";
 import { encodeCursor } from "./cursor.ts";
 import type { AppDeps } from "./deps.ts";
@@ -26,12 +27,14 @@ import {
 import { nextAttemptAt } from "./next_attempt.ts";
 import {
   DiscardBody,
+  DoctorBody,
   ErrorBody,
   ExecutionPage,
   LogPage,
   MessageDetailBody,
   MessagePage,
   PublishAccepted,
+  PurgeBody,
   RetryBody,
   StatusBody,
   TickSummaryBody,
@@ -247,6 +250,41 @@ export function createApi(deps: AppDeps): Hono {
       return result.reason === "busy"
         ? apiError(c, 409, "SYNC_RUNNING", "A sync tick is already running; try again when it ends")
         : apiError(c, 409, "NOT_ACTIVATED", "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET");
+    },
+  );
+
+  api.get(
+    "/doctor",
+    documented({
+      summary: "Run the doctor checks in this server: config, database, handlers, activation, token, setup",
+      tags: ["status"],
+      responses: {
+        200: ["One line per check, as `deno task cli doctor` prints them", DoctorBody],
+        404: ["This server runs no doctor checks (NOT_FOUND)", ErrorBody],
+      },
+    }),
+    async (c) => {
+      if (!deps.doctor) return apiError(c, 404, "NOT_FOUND", "This server runs no doctor checks");
+      const checks = await deps.doctor();
+      return c.json({ checks, failed: checks.some((l) => l.status === "FAIL") });
+    },
+  );
+
+  api.post(
+    "/purge",
+    documented({
+      summary: "Delete EXEC and LOG rows older than SMARTLINK_RETENTION_DAYS now",
+      tags: ["history"],
+      responses: { 200: ["How many rows were deleted", PurgeBody] },
+    }),
+    async (c) => {
+      const r = await purgeAll(deps.db, deps.now(), deps.config.retentionDays);
+      await logOperatorAction(deps.db, "purge", `Operator purge: ${r.exec} EXEC and ${r.log} LOG rows deleted`, {
+        now: deps.now(),
+        actor: actor(c),
+        detail: { exec: r.exec, log: r.log, cutoff: r.cutoff.toISOString() },
+      });
+      return c.json({ exec: r.exec, log: r.log, cutoff: r.cutoff.toISOString() });
     },
   );
 

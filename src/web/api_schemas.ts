@@ -170,3 +170,16 @@ export const HealthBodySchema = v.object({
   }),
   reasons: v.array(v.string()),
 });
+
+/** `GET /api/doctor`: the checks `deno task cli doctor` prints, run by this server. */
+export const DoctorBody = v.object({
+  checks: v.array(v.object({
+    status: v.picklist(["OK", "WARN", "FAIL", "SKIP", "INFO"]),
+    name: v.string(),
+    detail: v.string(),
+  })),
+  failed: v.pipe(v.boolean(), v.description("True when a check is FAIL: the CLI exits 1")),
+});
+
+/** `POST /api/purge`: rows deleted, older than the cutoff. */
+export const PurgeBody = v.object({ exec: int, log: int, cutoff: isoTime });

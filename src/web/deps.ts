@@ -16,6 +16,13 @@ export interface SyncControl {
   nextAt(): Date | undefined;
 }
 
+/** One line of `doctor`: `OK    database: …`. */
+export interface DoctorCheck {
+  status: "OK" | "WARN" | "FAIL" | "SKIP" | "INFO";
+  name: string;
+  detail: string;
+}
+
 export interface PublishInput {
   type: string;
   audience: string;
@@ -48,6 +55,8 @@ export interface AppDeps {
   publish(input: PublishInput): Promise<{ id: string }>;
   activation(): Activation;
   retryParams(): RetryParams;
+  /** Runs `doctor`'s checks in this process (`GET /api/doctor`); absent where there is no runtime. */
+  doctor?: () => Promise<DoctorCheck[]>;
   /** The process's counters and histograms (Prometheus text), appended to `/metrics`. */
   metrics?: { render(): string };
 }

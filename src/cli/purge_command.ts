@@ -1,0 +1,29 @@
+/** `purge`: deletes EXEC and LOG rows older than the retention, here or in the running server. */
+import { purgeAll } from "../sync/purge_all.ts";
+import { callApi } from "./api_client.ts";
+import { type CommandOptions, errorText, heldByServer, withDb } from "./command_options.ts";
+import { EXIT } from "./exit_codes.ts";
+
+export async function purgeCommand(o: CommandOptions): Promise<number> {
+  const held = heldByServer(o);
+  let total: { exec: number; log: number };
+  if (held) {
+    const res = await callApi(held.lock.url, "/api/purge", {
+      method: "POST",
+      token: o.config.adminToken,
+      fetch: o.fetch,
+      timeoutMs: 120_000,
+    });
+    if (res.status !== 200) {
+      o.print(`purge failed: ${errorText(res.body)}`);
+      return EXIT.FAILED;
+    }
+    total = res.body as { exec: number; log: number };
+  } else {
+    total = await withDb(o.config, (db) => purgeAll(db, new Date(), o.config.retentionDays));
+  }
+  o.print(
+    `Purged ${total.exec} GTOTVSLINKMESSAGEEXEC and ${total.log} GTOTVSLINKLOG rows older than ${o.config.retentionDays} days`,
+  );
+  return EXIT.OK;
+}

@@ -1,0 +1,19 @@
+/** Purges EXEC and LOG rows older than the retention, batch after batch until none is left. */
+import type { Database } from "../db/client.ts";
+import { purgeHistory } from "./store.ts";
+
+/** Deletes every GTOTVSLINKMESSAGEEXEC and GTOTVSLINKLOG row older than `retentionDays` before `now`. */
+export async function purgeAll(
+  db: Database,
+  now: Date,
+  retentionDays: number,
+): Promise<{ exec: number; log: number; cutoff: Date }> {
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  const total = { exec: 0, log: 0, cutoff };
+  for (;;) {
+    const n = await purgeHistory(db, cutoff);
+    total.exec += n.exec;
+    total.log += n.log;
+    if (n.exec === 0 && n.log === 0) return total;
+  }
+}
