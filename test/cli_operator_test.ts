@@ -108,7 +108,10 @@ Deno.test({
       );
       assert.equal(badHandlers.code, EXIT.USAGE, badHandlers.stderr);
       assertPlain(badHandlers.stderr);
-      assert.match(badHandlers.stderr, /^Configuration error: Invalid handlers file .*"ftp": fix the file SMARTLINK_HANDLERS names/);
+      assert.match(
+        badHandlers.stderr,
+        /^Configuration error: Invalid handlers file .*"ftp": fix the file SMARTLINK_HANDLERS names/,
+      );
 
       const badVar = await cli({ SMARTLINK_DATA_DIR: `${dir}/c`, PORT: "eighty" }, ["serve"]);
       assert.equal(badVar.code, EXIT.USAGE);
