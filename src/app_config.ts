@@ -97,9 +97,22 @@ export async function createAppConfigSource(options: AppConfigSourceOptions): Pr
     const headers: HeadersInit = etag ? { "If-None-Match": etag } : {};
     let res: Response;
     try {
-      res = await doFetch(source, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+      // The URL may carry a credential (user info, a query token): a redirect is reported, never followed.
+      res = await doFetch(source, {
+        headers,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        redirect: "manual",
+      });
     } catch (err) {
       throw new AppConfigError(`Cannot fetch SMARTLINK_CONFIG URL: ${(err as Error).message}`);
+    }
+    if (res.status >= 300 && res.status <= 399) {
+      await res.body?.cancel();
+      const location = res.headers.get("location") ?? "(no Location header)";
+      throw new AppConfigError(
+        `SMARTLINK_CONFIG URL answered HTTP ${res.status}, a redirect to "${redact(location)}": not followed; ` +
+          `set SMARTLINK_CONFIG to the final URL`,
+      );
     }
     if (res.status === 304) {
       await res.body?.cancel();

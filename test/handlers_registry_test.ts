@@ -270,7 +270,7 @@ Deno.test("loadHandlers() reads a real file and names it in validation errors", 
   try {
     const good = `${dir}/handlers.json`;
     await Deno.writeTextFile(good, SPEC_FILE);
-    const registry = await loadHandlers(good, deps);
+    const registry = await loadHandlers(good, { ...deps, env: (n) => (n === "ERP_TOKEN" ? "tok" : undefined) });
     assert.deepEqual([...registry.keys()], ["SGDPDataCommand", "SGDPMaskCommand", "Ping"]);
 
     const bad = `${dir}/bad.json`;

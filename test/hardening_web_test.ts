@@ -5,6 +5,7 @@
  * one type rule lets every stored type be filtered, handled and subscribed.
  */
 import assert from "node:assert/strict";
+import { sql } from "drizzle-orm";
 import { loadConfig } from "../src/config.ts";
 import { buildRegistry, parseHandlersFile } from "../src/handlers/registry.ts";
 import { isMessageType } from "../src/message_type.ts";
@@ -92,3 +93,60 @@ dbTest("one message-type rule: a type the wire stores can be filtered, given a h
   }
   assert.throws(() => loadConfig({ SMARTLINK_SUBSCRIPTIONS: "A,..,B" }), /SMARTLINK_SUBSCRIPTIONS/);
 });
+
+/** A body of `total` bytes made on demand; `pulled()` tells how much the server read. */
+function lazyBody(total: number) {
+  let produced = 0;
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  const stream = new ReadableStream<Uint8Array>({
+    pull(ctl) {
+      if (produced >= total) return ctl.close();
+      produced += chunk.byteLength;
+      ctl.enqueue(chunk);
+    },
+  });
+  return { stream, pulled: () => produced };
+}
+
+dbTest("every body is limited before it is parsed: a 200 MiB form POST gets 413 after a few KiB", async (db) => {
+  const app = createApp(fakeDeps(db).deps);
+  const row = await insertMessage(db, { status: "DEAD" });
+  const targets: [string, Record<string, string>][] = [
+    [`/messages/${row.id}/discard`, { ...basic(), "Content-Type": "application/x-www-form-urlencoded" }],
+    ["/sync", { ...basic(), "Content-Type": "application/x-www-form-urlencoded", Origin: "http://localhost" }],
+    [`/api/messages/${row.id}/retry`, { ...bearer(), "Content-Type": "application/json" }],
+    ["/api/messages", { ...bearer(), "Content-Type": "application/json" }],
+  ];
+  for (const [path, headers] of targets) {
+    const body = lazyBody(200 * 1024 * 1024);
+    const res = await app.request(path, { method: "POST", headers, body: body.stream, duplex: "half" } as RequestInit);
+    assert.equal(res.status, 413, path);
+    await res.body?.cancel();
+    assert.ok(body.pulled() <= 2 * 1024 * 1024 + 65_536 * 2, `${path}: read ${body.pulled()} bytes`);
+    const declared = await app.request(path, {
+      method: "POST",
+      headers: { ...headers, "Content-Length": String(200 * 1024 * 1024) },
+      body: "x",
+    });
+    assert.equal(declared.status, 413, `${path} with a declared Content-Length`);
+    await declared.body?.cancel();
+  }
+  const [{ status }] = await db.rows<{ status: string }>(sql`select status from gtotvslinkmessage`);
+  assert.equal(status, "DEAD", "nothing changed");
+});
+
+dbTest(
+  "one Host rule for every route: /metrics and /healthz refuse a foreign Host without an admin token",
+  async (db) => {
+    const app = createApp(fakeDeps(db, { adminToken: null }).deps);
+    for (const path of ["/metrics", "/healthz", "/api/status", "/", "/static/app.css"]) {
+      const evil = await app.request(`http://evil.example${path}`);
+      assert.equal(evil.status, 403, `${path} with Host evil.example`);
+      const text = await evil.text();
+      assert.ok(!text.includes("smartlink_"), `${path}: no metrics shown`);
+      const local = await app.request(`http://127.0.0.1:8080${path}`);
+      assert.notEqual(local.status, 403, `${path} on loopback`);
+      await local.body?.cancel();
+    }
+  },
+);

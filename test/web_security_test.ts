@@ -162,5 +162,10 @@ dbTest("without an admin token the API and pages are open on a loopback Host onl
   // DNS rebinding: a page served from attacker.example resolving to 127.0.0.1.
   assert.equal((await app.request("http://attacker.example:8080/api/status")).status, 403);
   assert.equal((await app.request("http://attacker.example:8080/")).status, 403);
-  assert.equal((await app.request("http://attacker.example:8080/healthz")).status, 200);
+  assert.equal(
+    (await app.request("http://attacker.example:8080/healthz")).status,
+    403,
+    "one Host rule for every route",
+  );
+  assert.equal((await app.request("http://attacker.example:8080/metrics")).status, 403);
 });

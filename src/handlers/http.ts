@@ -7,6 +7,7 @@
  */
 import { describeFetchError } from "../net/fetch_error.ts";
 import { toReplyEnvelope } from "./envelope.ts";
+import { encodeHeaderValue } from "./header_value.ts";
 import {
   FatalHandlerError,
   type Handler,
@@ -87,10 +88,11 @@ function buildHeaders(spec: HttpHandlerSpec, deps: HttpHandlerDeps, message: Han
     }
   }
   headers.set("X-Smartlink-Message-Id", message.id);
-  headers.set("X-Smartlink-Type", message.type);
+  // Message values may hold any character: encoded when they cannot be sent as they are (header_value.ts).
+  headers.set("X-Smartlink-Type", encodeHeaderValue(message.type));
   headers.set("X-Smartlink-Attempt", String(attempt));
   if (message.correlationId !== undefined && message.correlationId !== "") {
-    headers.set("X-Smartlink-Correlation-Id", message.correlationId);
+    headers.set("X-Smartlink-Correlation-Id", encodeHeaderValue(message.correlationId));
   }
   return headers;
 }

@@ -9,6 +9,7 @@ import { MESSAGE_TYPE_RULE, messageTypeProblem, messageTypeSchema } from "../mes
 import { CODE_HANDLERS } from "./code/registry.ts";
 import { type CodeHandler, type CodeHandlerSpec, createCodeHandler } from "./code_handler.ts";
 import { createHttpHandler, ENV_REFERENCE, type HttpHandlerDeps, type HttpHandlerSpec } from "./http.ts";
+import { headerProblems } from "./header_check.ts";
 import { noopHandler } from "./noop.ts";
 import type { Handler, HandlerRegistry } from "./types.ts";
 
@@ -238,7 +239,8 @@ export interface LoadHandlersDeps extends RegistryDeps {
 
 /**
  * Reads, validates and builds the handlers file at `path`; no path gives an empty registry.
- * @throws {HandlersConfigError} when the file is missing, unreadable or invalid.
+ * @throws {HandlersConfigError} when the file is missing, unreadable or invalid, or a header needs an
+ * unset variable or cannot be sent.
  */
 export async function loadHandlers(path: string | undefined, deps: LoadHandlersDeps): Promise<HandlerRegistry> {
   if (path === undefined) return new Map();
@@ -257,5 +259,10 @@ export async function loadHandlers(path: string | undefined, deps: LoadHandlersD
       cause: err,
     });
   }
-  return buildRegistry(parseHandlersFile(text, path, deps.codeHandlers), deps);
+  const file = parseHandlersFile(text, path, deps.codeHandlers);
+  const problems = headerProblems(file, deps.env);
+  if (problems.length > 0) {
+    throw new HandlersConfigError(`Invalid handlers file ${JSON.stringify(path)}: ${problems.join("; ")}`);
+  }
+  return buildRegistry(file, deps);
 }

@@ -11,7 +11,7 @@ import { describeFetchError } from "../net/fetch_error.ts";
 
 export const TENANT_CLAIM = "http://www.tnf.com/identity/claims/tenantId";
 
-export type RacErrorCode = "RAC_NETWORK" | "RAC_TIMEOUT" | "RAC_HTTP" | "RAC_INVALID_RESPONSE";
+export type RacErrorCode = "RAC_NETWORK" | "RAC_TIMEOUT" | "RAC_HTTP" | "RAC_REDIRECT" | "RAC_INVALID_RESPONSE";
 
 /** A token that could not be had; `code` says which step failed. */
 export class RacError extends Error {
@@ -139,10 +139,22 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
         },
         body: form.toString(),
         signal,
+        // The form carries the client secret: a redirect is reported, never followed.
+        redirect: "manual",
       });
       status = res.status;
       text = await res.text();
+      if (status >= 300 && status <= 399) {
+        const location = res.headers.get("location") ?? "(no Location header)";
+        throw new RacError(
+          "RAC_REDIRECT",
+          `RAC token request failed: HTTP ${status} from "${url}" redirects to "${redact(location)}": ` +
+            `not followed, since the request carries the client secret; set SMARTLINK_RAC_TOKEN_URL to the final URL`,
+          { status },
+        );
+      }
     } catch (err) {
+      if (err instanceof RacError) throw err;
       if (signal.aborted) {
         throw new RacError("RAC_TIMEOUT", `RAC token request timed out after ${opts.timeoutMs} ms: "${url}"`, {
           cause: err,

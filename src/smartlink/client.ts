@@ -139,10 +139,20 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const signal = AbortSignal.timeout(opts.timeoutMs);
     try {
-      const res = await doFetch(url, { method, headers, body, signal });
+      // The request carries the token: a redirect is reported, never followed.
+      const res = await doFetch(url, { method, headers, body, signal, redirect: "manual" });
       const text = await res.text();
+      if (res.status >= 300 && res.status <= 399) {
+        const location = res.headers.get("location") ?? "(no Location header)";
+        throw new SmartLinkError(
+          `Smart Link ${op} failed: HTTP ${res.status} from "${url}" redirects to "${cutUtf8(location, 500)}": ` +
+            `not followed, since the request carries the token; set SMARTLINK_LINK_URL to the final URL`,
+          { code: "SL_REDIRECT", kind: "transient", op, status: res.status },
+        );
+      }
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
+      if (err instanceof SmartLinkError) throw err;
       if (signal.aborted) {
         throw new SmartLinkError(`Smart Link ${op} failed: timed out after ${opts.timeoutMs} ms waiting for "${url}"`, {
           code: "SL_TIMEOUT",

@@ -76,7 +76,7 @@ export function classifyStatus(
   // attempt, so one undeliverable message never stops the phase. On `setup`/`get` it is the route.
   if (status === 404) return { code: "SL_NOT_FOUND", kind: op === "send" ? "rejected" : "transient" };
   if (status >= 400) return { code: "SL_REJECTED", kind: op === "send" ? "rejected" : "transient" };
-  // 1xx/3xx reaching us (redirects are followed by fetch): the server is not speaking the protocol.
+  // 1xx reaching us (3xx never does: redirects are not followed): the server is not speaking the protocol.
   return { code: "SL_BAD_RESPONSE", kind: "transient" };
 }
 

@@ -15,7 +15,8 @@ import { documented, openApiHandler } from "./openapi.ts";
 import { HealthBodySchema } from "./api_schemas.ts";
 import { VERSION } from "../version.ts";
 import { createPages, errorPage } from "./pages.tsx";
-import { apiError, apiGuard, htmlGuard, metricsGuard, securityHeaders, type WebEnv } from "./security.ts";
+import { apiError, apiGuard, hostGuard, htmlGuard, metricsGuard, securityHeaders, type WebEnv } from "./security.ts";
+import { requestBodyLimit } from "./body_limit.ts";
 import { APP_CSS } from "./styles.ts";
 
 export function createApp(deps: AppDeps): Hono<WebEnv> {
@@ -24,6 +25,8 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
   const token = deps.config.adminToken;
 
   app.use("*", securityHeaders);
+  app.use("*", hostGuard(token));
+  app.use("*", requestBodyLimit(deps.config.maxMessageBytes));
   app.onError((err, c) => {
     deps.logger.error("HTTP request failed", { method: c.req.method, path: c.req.path, ...errorFields(err) });
     if (c.req.path.startsWith("/api/")) return apiError(c, 500, "INTERNAL", "Internal error; see the server log");

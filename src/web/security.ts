@@ -113,23 +113,32 @@ function unauthorizedApi(c: Context) {
   );
 }
 
+/** The Host without its port (and IPv6 brackets kept, as `isLoopbackHost` expects). */
+function hostName(c: Context): string {
+  return requestHost(c).replace(/:\d+$/, "");
+}
+
 /**
- * Without an admin token the server listens on loopback only; refusing a
- * non-loopback Host also defeats DNS rebinding from a web page.
+ * The one Host rule, for every route (`/metrics` and `/healthz` included):
+ * without an admin token the server listens on loopback only, and a
+ * non-loopback Host is refused, which also defeats DNS rebinding from a web
+ * page. With a token, every route but `/healthz` requires it instead.
  */
-function hostAllowedWithoutToken(c: Context): boolean {
-  const host = requestHost(c).replace(/:\d+$/, "");
-  return isLoopbackHost(host);
+export function hostGuard(adminToken: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (!adminToken && !isLoopbackHost(hostName(c))) {
+      const message = "Without SMARTLINK_ADMIN_TOKEN this server answers loopback hosts only";
+      if (c.req.path.startsWith("/api/")) return apiError(c, 403, "FORBIDDEN_HOST", message);
+      return c.text(`${message}.`, 403);
+    }
+    await next();
+  };
 }
 
 /** `/api/*`: Bearer when a token is set; cross-origin browser writes refused always. */
 export function apiGuard(adminToken: string | undefined): MiddlewareHandler {
   return async (c, next) => {
-    if (adminToken) {
-      if (!await hasBearer(c, adminToken)) return unauthorizedApi(c);
-    } else if (!hostAllowedWithoutToken(c)) {
-      return apiError(c, 403, "FORBIDDEN_HOST", "Without SMARTLINK_ADMIN_TOKEN the API answers loopback hosts only");
-    }
+    if (adminToken && !await hasBearer(c, adminToken)) return unauthorizedApi(c);
     const unsafe = !["GET", "HEAD", "OPTIONS"].includes(c.req.method);
     if (unsafe && c.req.header("origin") !== undefined && originCheck(c) === "cross") {
       return apiError(c, 403, "CROSS_ORIGIN", "Cross-origin requests are refused");
@@ -147,8 +156,6 @@ export function htmlGuard(adminToken: string | undefined): MiddlewareHandler {
         c.header("WWW-Authenticate", `Basic realm="${REALM}", charset="UTF-8"`);
         return c.text("Authentication required: any user name, the admin token as password.", 401);
       }
-    } else if (!hostAllowedWithoutToken(c)) {
-      return c.text("Without SMARTLINK_ADMIN_TOKEN the admin view answers loopback hosts only.", 403);
     }
     await next();
   };
