@@ -69,6 +69,10 @@ export interface Config {
   logLevel: LogLevel;
   handlerTimeoutMs: number;
   adminToken?: string;
+  /** `SMARTLINK_ALERT_WEBHOOK` (or `_FILE`): where alerts are POSTed; a secret (Slack puts one in the path). */
+  alertWebhook?: string;
+  /** `SMARTLINK_ALERT_FAILED_TICKS`: consecutive failed ticks that raise an alert. */
+  alertFailedTicks: number;
   databaseUrl?: string;
   dataDir: string;
   host: string;
@@ -93,7 +97,12 @@ export interface LoadConfigOptions {
   readTextFile?: (path: string) => string;
 }
 
-const SECRET_VARIABLES = new Set(["SMARTLINK_CLIENT_SECRET", "SMARTLINK_ADMIN_TOKEN", "SMARTLINK_CLIENT_ID"]);
+const SECRET_VARIABLES = new Set([
+  "SMARTLINK_CLIENT_SECRET",
+  "SMARTLINK_ADMIN_TOKEN",
+  "SMARTLINK_CLIENT_ID",
+  "SMARTLINK_ALERT_WEBHOOK",
+]);
 
 function field<T>(env: Env, name: string, expected: string, schema: v.GenericSchema<string, T>, fallback: T): T {
   const raw = env[name];
@@ -270,6 +279,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     throw new ConfigError("SMARTLINK_ADMIN_TOKEN", "at least 12 characters");
   }
 
+  const alertWebhook = secret(env, "SMARTLINK_ALERT_WEBHOOK", readTextFile);
+  if (alertWebhook !== undefined && !/^https?:\/\/[^\s/]+/i.test(alertWebhook)) {
+    // Never echo the value: a webhook URL carries its own secret.
+    throw new ConfigError("SMARTLINK_ALERT_WEBHOOK", "an http(s) URL");
+  }
+
   const config: Config = {
     env: environment,
     linkUrl: field(env, "SMARTLINK_LINK_URL", "an http(s) URL", httpUrl, urls.link),
@@ -298,6 +313,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     handlerTimeoutMs: 1000 *
       field(env, "SMARTLINK_HANDLER_TIMEOUT_S", "a number of seconds from 0.1 to 86400", decimal(0.1, 86400), 60),
     adminToken,
+    alertWebhook,
+    alertFailedTicks: field(env, "SMARTLINK_ALERT_FAILED_TICKS", "an integer from 1 to 1000", integer(1, 1000), 3),
     databaseUrl,
     dataDir: env.SMARTLINK_DATA_DIR?.trim() || "./data",
     host: field(

@@ -14,6 +14,9 @@ import type { Logger } from "./log.ts";
 import { createTokenProvider, type TokenProvider } from "./rac/token_provider.ts";
 import { createSmartLinkClient, type SmartLinkClient } from "./smartlink/client.ts";
 import { createSyncMetrics, type SyncMetrics } from "./sync/metrics.ts";
+import { createAlerter } from "./sync/alerts/alerter.ts";
+import { type AlertWatch, createAlertWatch } from "./sync/alerts/alert_watch.ts";
+import { parseCron } from "./cron.ts";
 import { publishMessage } from "./sync/publish.ts";
 import { createTickRunner, type TickRunner } from "./sync/runner.ts";
 import { createSetupTracker, type SetupTracker } from "./sync/setup.ts";
@@ -31,6 +34,8 @@ export interface Runtime {
   runner: TickRunner;
   /** Counters and histograms of this process, for `/metrics`. */
   metrics: SyncMetrics;
+  /** The alert conditions and their webhook, when SMARTLINK_ALERT_WEBHOOK is set. */
+  alerts?: AlertWatch;
   now: () => Date;
   retryParams(): RetryParams;
   activation(): Activation;
@@ -108,13 +113,32 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const tenantId = () => tokens?.state().tenantId;
   const executor = options.executor ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
 
+  const alerts = config.alertWebhook
+    ? createAlertWatch({
+      alerter: createAlerter({ url: config.alertWebhook, fetch: doFetch, now, logger, tenantId }),
+      db,
+      now,
+      logger,
+      failedTicks: config.alertFailedTicks,
+      periodMs: (at) => parseCron(config.schedule).periodMs(at),
+      tokenFailure: () => {
+        const t = tokens?.state();
+        const failing = t?.lastErrorAt && (!t.lastSuccessAt || t.lastErrorAt > t.lastSuccessAt);
+        return failing ? { code: t?.lastErrorCode ?? "RAC_ERROR" } : undefined;
+      },
+    })
+    : undefined;
+
   const metrics = createSyncMetrics();
   const tracedHandlers = instrumentHandlers(handlers, metrics.observeHandler);
   const runner = createTickRunner({
     db,
     logger,
     activated: () => client !== undefined,
-    onTick: metrics.observeTick,
+    onTick: (summary) => {
+      metrics.observeTick(summary);
+      alerts?.onTick(summary);
+    },
     deps: () => ({
       db,
       client: client!,
@@ -143,6 +167,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     appConfig,
     runner,
     metrics,
+    alerts,
     now,
     retryParams,
     activation(): Activation {
@@ -168,6 +193,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return result;
     },
     async close() {
+      // Alerts still in flight get a few seconds; a webhook that hangs never holds the shutdown.
+      if (alerts) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([alerts.idle(), new Promise((r) => timer = setTimeout(r, 3000))]);
+        clearTimeout(timer);
+      }
       if (!options.db) await db.close();
     },
   };

@@ -67,6 +67,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     retryParams: () => runtime.retryParams(),
     doctor: () => runChecks(runtime, options.env),
     metrics: runtime.metrics,
+    alerts: runtime.alerts ? () => runtime.alerts!.status() : undefined,
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

@@ -16,6 +16,17 @@ export interface SyncControl {
   nextAt(): Date | undefined;
 }
 
+/** What the dashboard shows of alerting: never the webhook's path, never a secret. */
+export interface AlertsView {
+  /** Scheme and host of SMARTLINK_ALERT_WEBHOOK. */
+  target: string;
+  lastSent?: { at: string; condition: string; event: string; count: number; text: string };
+  lastError?: { at: string; message: string };
+  waiting: number;
+  /** Conditions raised and not cleared. */
+  active: string[];
+}
+
 /** One line of `doctor`: `OK    database: …`. */
 export interface DoctorCheck {
   status: "OK" | "WARN" | "FAIL" | "SKIP" | "INFO";
@@ -55,6 +66,8 @@ export interface AppDeps {
   publish(input: PublishInput): Promise<{ id: string }>;
   activation(): Activation;
   retryParams(): RetryParams;
+  /** Alert delivery as the dashboard shows it; absent when SMARTLINK_ALERT_WEBHOOK is not set. */
+  alerts?: () => AlertsView;
   /** Runs `doctor`'s checks in this process (`GET /api/doctor`); absent where there is no runtime. */
   doctor?: () => Promise<DoctorCheck[]>;
   /** The process's counters and histograms (Prometheus text), appended to `/metrics`. */

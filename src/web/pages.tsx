@@ -114,6 +114,7 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
         buckets={buckets}
         errors={errors}
         retry={deps.retryParams()}
+        alerts={deps.alerts?.()}
         schedule={deps.config.schedule}
         csrf={c.get("csrf")}
       />,

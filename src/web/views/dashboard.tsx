@@ -5,6 +5,7 @@ import type { HourBucket } from "../../db/admin_queries.ts";
 import { DIRECTIONS, type LogRow, STATUSES } from "../../db/schema.ts";
 import { formatDuration, formatRelative, truncate } from "../format.ts";
 import { activationState } from "../activation_state.ts";
+import type { AlertsView } from "../deps.ts";
 import { tickSummaryText } from "../tick_text.ts";
 import { statusGrid, type StatusSnapshot, typeGrid } from "../status.ts";
 import { HourChart } from "./chart.tsx";
@@ -12,6 +13,8 @@ import { ActionForm, Badge, href, Time } from "./parts.tsx";
 
 export interface DashboardData {
   status: StatusSnapshot;
+  /** Undefined when SMARTLINK_ALERT_WEBHOOK is not set. */
+  alerts?: AlertsView;
   buckets: HourBucket[];
   errors: LogRow[];
   retry: RetryParams;
@@ -211,6 +214,56 @@ function Queue(props: { s: StatusSnapshot }) {
   );
 }
 
+function Alerts(props: { alerts?: AlertsView; now: Date }) {
+  const a = props.alerts;
+  return (
+    <section class="card" id="alerts">
+      <h2>
+        Alerts {a
+          ? a.lastError && (!a.lastSent || a.lastError.at > a.lastSent.at)
+            ? <Badge value="delivery failing" kind="error" />
+            : <Badge value="on" kind="ok" />
+          : <Badge value="off" kind="DISCARDED" />}
+      </h2>
+      {!a
+        ? <p class="muted small">Set SMARTLINK_ALERT_WEBHOOK to be told about trouble without watching this page.</p>
+        : (
+          <dl class="kv">
+            <dt>Webhook</dt>
+            <dd class="mono">{a.target}</dd>
+            <dt>Active</dt>
+            <dd class="small">{a.active.length ? a.active.join(", ") : "none"}</dd>
+            <dt>Last sent</dt>
+            <dd class="small">
+              {a.lastSent
+                ? (
+                  <>
+                    <Time at={a.lastSent.at} /> <span class="muted">({formatRelative(a.lastSent.at, props.now)})</span>
+                    <div>{a.lastSent.text}</div>
+                  </>
+                )
+                : "nothing yet"}
+            </dd>
+            {a.lastError && (
+              <>
+                <dt>Delivery error</dt>
+                <dd class="small problem">
+                  <Time at={a.lastError.at} /> {a.lastError.message}
+                </dd>
+              </>
+            )}
+            {a.waiting > 0 && (
+              <>
+                <dt>Waiting</dt>
+                <dd class="small">{a.waiting} (throttled to one per condition per 15 minutes, or being retried)</dd>
+              </>
+            )}
+          </dl>
+        )}
+    </section>
+  );
+}
+
 function RecentErrors(props: { errors: LogRow[] }) {
   return (
     <section class="card">
@@ -247,7 +300,10 @@ export function DashboardView(props: DashboardData) {
         <h2>Executions, last 24 hours</h2>
         <HourChart buckets={props.buckets} />
       </section>
-      <RecentErrors errors={props.errors} />
+      <div class="grid">
+        <RecentErrors errors={props.errors} />
+        <Alerts alerts={props.alerts} now={s.now} />
+      </div>
     </>
   );
 }
