@@ -66,6 +66,8 @@ export interface Config {
   maxMessageBytes: number;
   /** The wire profile: `SMARTLINK_PROFILE` over the defaults, then the `SMARTLINK_ROUTES` shorthand. */
   profile: WireProfile;
+  /** `SMARTLINK_CAPTURE`: the file that receives every exchange with RAC and the Smart Link Server (JSON lines). */
+  capturePath?: string;
   logLevel: LogLevel;
   handlerTimeoutMs: number;
   adminToken?: string;
@@ -309,6 +311,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       1_048_576,
     ),
     profile: parseWireProfile(env, readTextFile),
+    capturePath: env.SMARTLINK_CAPTURE?.trim() || undefined,
     logLevel: field(env, "SMARTLINK_LOG_LEVEL", "one of debug, info, warn, error", v.picklist(LOG_LEVELS), "info"),
     handlerTimeoutMs: 1000 *
       field(env, "SMARTLINK_HANDLER_TIMEOUT_S", "a number of seconds from 0.1 to 86400", decimal(0.1, 86400), 60),

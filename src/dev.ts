@@ -4,7 +4,9 @@
  * writes a handlers file for the TPD commands, and serves the client against
  * them on the embedded database, ticking every DEV_TICK_EVERY_S seconds
  * (default 10) besides the cron schedule; every DEV_ERP_FAIL_EVERY_S seconds
- * (default 45) the ERP answers one call with 503. Never used by production config.
+ * (default 45) the ERP answers one call with 503. SIM_VARIANT picks the wire
+ * profile the simulator speaks (`default`, `delivery-tag`, `post-single`; pair
+ * it with SMARTLINK_PROFILE=profiles/<variant>.json). Never used by production config.
  */
 import { DEV_DATA_DIR } from "./cli/find_server.ts";
 import { serveCommand } from "./cli/serve.ts";
@@ -13,6 +15,7 @@ import { createLogger } from "./log.ts";
 import { createSimulator } from "./simulator/app.ts";
 import { createFakeErp } from "./simulator/erp.ts";
 import { SGDP_COMMAND_TYPES } from "./simulator/generator.ts";
+import { SIM_VARIANTS, type SimVariant } from "./simulator/variants.ts";
 
 const simPort = Number(Deno.env.get("SIM_PORT") ?? 8090);
 const erpPort = Number(Deno.env.get("ERP_PORT") ?? 8091);
@@ -21,7 +24,12 @@ const generateEveryS = Number(Deno.env.get("SIM_GENERATE_EVERY_S") ?? 15);
 const simBase = `http://127.0.0.1:${simPort}`;
 const erpBase = `http://127.0.0.1:${erpPort}`;
 
-const sim = createSimulator({ issuer: `${simBase}/totvs.rac` });
+const variant = Deno.env.get("SIM_VARIANT") || "default";
+if (!(SIM_VARIANTS as readonly string[]).includes(variant)) {
+  console.error(`Invalid SIM_VARIANT: expected one of ${SIM_VARIANTS.join(", ")}, got "${variant}"`);
+  Deno.exit(2);
+}
+const sim = createSimulator({ issuer: `${simBase}/totvs.rac`, variant: variant as SimVariant });
 const erp = createFakeErp();
 Deno.serve({ hostname: "127.0.0.1", port: simPort, onListen: () => {} }, sim.app.fetch);
 Deno.serve({ hostname: "127.0.0.1", port: erpPort, onListen: () => {} }, erp.app.fetch);
@@ -30,13 +38,15 @@ const dataDir = Deno.env.get("SMARTLINK_DATA_DIR") ?? DEV_DATA_DIR;
 Deno.mkdirSync(dataDir, { recursive: true });
 const handlersPath = `${dataDir}/dev-handlers.json`;
 const reply = (type: string) => ({ type, audience: "SGDP" });
+// The ERP stand-in ignores it; it is there so a capture of a dev run can be checked for handler header values.
+const headers = { Authorization: "Bearer ${DEV_ERP_TOKEN}" };
 Deno.writeTextFileSync(
   handlersPath,
   JSON.stringify(
     {
-      SGDPDataCommand: { kind: "http", url: `${erpBase}/sgdp/data`, reply: reply("SGDPDataResponse") },
-      SGDPMaskCommand: { kind: "http", url: `${erpBase}/sgdp/mask`, reply: reply("SGDPMaskResponse") },
-      SGDPLogsCommand: { kind: "http", url: `${erpBase}/sgdp/logs`, reply: reply("SGDPLogsResponse") },
+      SGDPDataCommand: { kind: "http", url: `${erpBase}/sgdp/data`, headers, reply: reply("SGDPDataResponse") },
+      SGDPMaskCommand: { kind: "http", url: `${erpBase}/sgdp/mask`, headers, reply: reply("SGDPMaskResponse") },
+      SGDPLogsCommand: { kind: "http", url: `${erpBase}/sgdp/logs`, headers, reply: reply("SGDPLogsResponse") },
     },
     null,
     2,
@@ -51,6 +61,7 @@ const env: Record<string, string> = {
   SMARTLINK_CLIENT_SECRET: "sim-secret",
   SMARTLINK_HANDLERS: handlersPath,
   SMARTLINK_DATA_DIR: dataDir,
+  DEV_ERP_TOKEN: Deno.env.get("DEV_ERP_TOKEN") || `dev-erp-${crypto.randomUUID()}`,
 };
 delete env.DATABASE_URL;
 const config = loadConfig(env);

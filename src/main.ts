@@ -5,6 +5,7 @@
  *   serve · sync [--json] · migrate · doctor · status [--json] · retry <id> ·
  *   discard <id> · purge · healthcheck; no command prints the usage.
  */
+import { captureCommand } from "./cli/capture.ts";
 import { actionCommand, migrateCommand, statusCommand } from "./cli/commands.ts";
 import { purgeCommand } from "./cli/purge_command.ts";
 import { syncCommand } from "./cli/sync_command.ts";
@@ -30,6 +31,8 @@ const usage = (name: string) =>
   retry <id>         make a message due now with a fresh attempt budget (ID or a unique 8+ character prefix)
   discard <id>       delete a message (its EXEC row records the discard)
   purge              delete EXEC and LOG rows older than SMARTLINK_RETENTION_DAYS
+  capture --ticks N --out FILE
+                     run N ticks writing every exchange with RAC and Smart Link to FILE (redacted)
   healthcheck [--allow-not-activated]
                      exit 0 when the local server's /healthz answers 200 (container HEALTHCHECK)
   help               this text

@@ -4,13 +4,17 @@
  * config and the tick runner. `serve`, `sync` and `doctor` share it.
  */
 import { type AppConfigSource, createAppConfigSource } from "./app_config.ts";
-import { type Config, isActivated, resolveRetry, type RetryParams } from "./config.ts";
+import { type Config, ConfigError, isActivated, resolveRetry, type RetryParams } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { instrumentHandlers } from "./handlers/instrument.ts";
 import { loadHandlers } from "./handlers/registry.ts";
 import type { HandlerRegistry } from "./handlers/types.ts";
-import type { Logger } from "./log.ts";
+import { type Connection, createConnection } from "./capture/connection.ts";
+import type { ConnectionReport } from "./capture/connection_stats.ts";
+import { createKnownSecretRedactor } from "./capture/known_secrets.ts";
+import { readGetShape, writeGetShape } from "./db/connection_store.ts";
+import { errorFields, type Logger } from "./log.ts";
 import { createTokenProvider, type TokenProvider } from "./rac/token_provider.ts";
 import { createSmartLinkClient, type SmartLinkClient } from "./smartlink/client.ts";
 import { createSyncMetrics, type SyncMetrics } from "./sync/metrics.ts";
@@ -39,6 +43,8 @@ export interface Runtime {
   now: () => Date;
   retryParams(): RetryParams;
   activation(): Activation;
+  /** Per-operation figures of the exchanges with RAC and the Smart Link Server (the Connection page). */
+  connection(): Promise<ConnectionReport>;
   publish(input: PublishInput): Promise<{ id: string }>;
   close(): Promise<void>;
 }
@@ -87,12 +93,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let tokens: TokenProvider | undefined;
   let client: SmartLinkClient | undefined;
   let setup: SetupTracker | undefined;
+  let connection: Connection;
+  try {
+    connection = openConnection(config, db, logger, now);
+  } catch (err) {
+    if (!options.db) await db.close().catch(() => {});
+    throw err;
+  }
+  const linkFetch = connection.wrap(doFetch);
   if (isActivated(config)) {
     tokens = createTokenProvider({
       tokenUrl: config.racTokenUrl,
       clientId: config.clientId!,
       clientSecret: config.clientSecret!,
-      fetch: doFetch,
+      fetch: linkFetch,
       now: () => now().getTime(),
       timeoutMs: config.httpTimeoutMs,
       logger,
@@ -100,7 +114,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     client = createSmartLinkClient({
       baseUrl: config.linkUrl,
       profile: config.profile,
-      fetch: doFetch,
+      fetch: linkFetch,
       tokens,
       timeoutMs: config.httpTimeoutMs,
       maxMessageBytes: config.maxMessageBytes,
@@ -192,6 +206,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       runner.requestFlush();
       return result;
     },
+    async connection() {
+      const report = connection.stats.report();
+      if (report.lastGetShape) return report;
+      const stored = await readGetShape(db);
+      return stored ? { ...report, lastGetShape: stored } : report;
+    },
     async close() {
       // Alerts still in flight get a few seconds; a webhook that hangs never holds the shutdown.
       if (alerts) {
@@ -199,7 +219,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await Promise.race([alerts.idle(), new Promise((r) => timer = setTimeout(r, 3000))]);
         clearTimeout(timer);
       }
+      connection.close();
       if (!options.db) await db.close();
     },
   };
+}
+
+/**
+ * Observes every exchange with RAC and the Smart Link Server (Connection page, `SMARTLINK_CAPTURE`), redacted;
+ * stores each new `get` shape for `doctor`. @throws ConfigError when the capture file cannot be opened
+ */
+function openConnection(config: Config, db: Database, logger: Logger, now: () => Date): Connection {
+  const redactor = createKnownSecretRedactor([config.clientSecret, config.adminToken]);
+  try {
+    return createConnection({
+      tokenUrl: config.racTokenUrl,
+      linkUrl: config.linkUrl,
+      profile: config.profile,
+      redact: redactor.redact,
+      learnSecret: redactor.add,
+      capturePath: config.capturePath,
+      now,
+      onGetShape: (shape) => {
+        writeGetShape(db, shape, now()).catch((err) =>
+          logger.warn("Shape of the get answer not stored for doctor", errorFields(err))
+        );
+      },
+      onError: (err) => logger.warn("Exchange with the Smart Link Server not recorded", errorFields(err)),
+    });
+  } catch (err) {
+    throw new ConfigError("SMARTLINK_CAPTURE", `a file that can be created or appended to (${(err as Error).message})`);
+  }
 }

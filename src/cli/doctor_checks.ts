@@ -113,6 +113,15 @@ async function runtimeChecks(runtime: Runtime, env: (name: string) => string | u
   } catch (err) {
     add("FAIL", "setup", (err as Error).message);
   }
+  add("INFO", "get answer", getShapeText((await runtime.connection()).lastGetShape));
+}
+
+/** The doctor line for the shape of the last `get` answer (stored by whichever process did the get). */
+export function getShapeText(shape: { time: string; status: number; shape: string } | undefined): string {
+  if (!shape) {
+    return 'no get answer recorded yet (run "deno task sync" or "deno task cli capture --ticks 1 --out FILE")';
+  }
+  return `${shape.shape} (HTTP ${shape.status} at ${shape.time}); compare with get.items and get.fields of the profile`;
 }
 
 /** 0 when no check failed, else 1. */

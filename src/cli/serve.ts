@@ -66,6 +66,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     activation: () => runtime.activation(),
     retryParams: () => runtime.retryParams(),
     doctor: () => runChecks(runtime, options.env),
+    connection: () => runtime.connection(),
     metrics: runtime.metrics,
     alerts: runtime.alerts ? () => runtime.alerts!.status() : undefined,
   });

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { errorFields } from "../log.ts";
 import { createApi } from "./api.ts";
+import { createConnectionApi, createConnectionPage } from "./connection.tsx";
 import { csrfProtection } from "./csrf.ts";
 import type { AppDeps } from "./deps.ts";
 import { createFlashStore } from "./flash.ts";
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
   app.use("/api/*", apiGuard(token));
   app.get("/api/openapi.json", openApiHandler(app, VERSION));
   app.route("/api", createApi(deps));
+  app.route("/api", createConnectionApi(deps));
   app.all("/api/*", (c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
 
   app.use("*", htmlGuard(token));
@@ -66,6 +68,7 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
     "*",
     csrfProtection((c, reason) => errorPage(c, flashes, 403, "Forbidden", `Nothing was changed: ${reason}.`)),
   );
+  app.route("/", createConnectionPage(deps, flashes));
   app.route("/", createPages(deps, flashes));
   app.notFound((c) => errorPage(c, flashes, 404, "Not found", "There is no page here."));
 

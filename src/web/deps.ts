@@ -1,4 +1,5 @@
 /** What the HTTP surface needs from the rest of the program; `main.ts` provides it. */
+import type { ConnectionReport } from "../capture/connection_stats.ts";
 import type { Config, RetryParams } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../log.ts";
@@ -72,4 +73,6 @@ export interface AppDeps {
   doctor?: () => Promise<DoctorCheck[]>;
   /** The process's counters and histograms (Prometheus text), appended to `/metrics`. */
   metrics?: { render(): string };
+  /** The exchanges with RAC and the Smart Link Server, per operation (the Connection page). */
+  connection?(): Promise<ConnectionReport>;
 }

@@ -2,13 +2,14 @@
 import type { Child } from "hono/jsx";
 import type { Flash } from "../flash.ts";
 
-export type Section = "dashboard" | "messages" | "history" | "logs";
+export type Section = "dashboard" | "messages" | "history" | "logs" | "connection";
 
 const NAV: [Section, string, string][] = [
   ["dashboard", "/", "Dashboard"],
   ["messages", "/messages", "Messages"],
   ["history", "/history", "History"],
   ["logs", "/logs", "Logs"],
+  ["connection", "/connection", "Connection"],
 ];
 
 export function Layout(props: { title: string; section?: Section; flash?: Flash; children: Child }) {
