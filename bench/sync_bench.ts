@@ -1,17 +1,23 @@
 /**
- * `deno task bench`: end-to-end throughput of the sync tick and the cost of
- * history, on real PostgreSQL and on PGlite.
+ * `deno task bench`: the sync tick against the wire it runs on, and the cost
+ * of history, on real PostgreSQL and on PGlite.
  *
- * 1. The simulator (served on loopback, real HTTP) is pre-loaded with
- *    BENCH_N (20,000) commands; a `noop` handler; ticks run until everything
- *    is downloaded, acked, executed, recorded (EXEC + LOG) and deleted.
- *    Prints messages/s and the time of each phase.
+ * 1. One simulator process (batches of 100, RS256 tokens verified once) with
+ *    BENCH_LATENCIES (0 and 20) ms added to every request. For each backend
+ *    and latency: (a) the client end to end — its own process, the real
+ *    composition root, a `noop` handler, ticks until everything is
+ *    downloaded, acked, executed, recorded (EXEC + LOG) and deleted; (b) the
+ *    wire floor — a bare process doing only token + `get` + one `ack` per
+ *    message with the same number of acks in flight — measured before and
+ *    after (a), averaged. Prints both, their ratio, and the client's peak RSS.
+ *    BENCH_N (20,000) messages at 0 ms, BENCH_N_LATENCY (5,000) with latency.
  * 2. Tick time for 100 messages with BENCH_HISTORY (1,000,000) EXEC and LOG
  *    rows present, against the same tick on an empty database.
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) must
  * allow CREATE DATABASE; the bench creates and drops its own databases.
- * BENCH_BACKENDS=postgres,pglite selects the backends.
+ * BENCH_BACKENDS=postgres,pglite selects the backends; BENCH_PARTS=wire,history the parts;
+ * BENCH_ACKS sets SMARTLINK_ACK_CONCURRENCY for both sides (unset: the client's default).
  */
 import { sql } from "drizzle-orm";
 import { type Database, openDatabase } from "../src/db/client.ts";
@@ -20,11 +26,15 @@ import { noopHandler } from "../src/handlers/noop.ts";
 import { createLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
-
+import { loadConfig } from "../src/config.ts";
 import { tick, type TickDeps } from "../src/sync/tick.ts";
 import type { TickSummary } from "../src/sync/summary.ts";
 
 const N = Number(Deno.env.get("BENCH_N") ?? 20_000);
+const N_LATENCY = Number(Deno.env.get("BENCH_N_LATENCY") ?? 5_000);
+const LATENCIES = (Deno.env.get("BENCH_LATENCIES") ?? "0,20").split(",").map(Number);
+const PARTS = (Deno.env.get("BENCH_PARTS") ?? "wire,history").split(",");
+const ACKS = Deno.env.get("BENCH_ACKS");
 const HISTORY = Number(Deno.env.get("BENCH_HISTORY") ?? 1_000_000);
 const BACKENDS = (Deno.env.get("BENCH_BACKENDS") ?? "postgres,pglite").split(",");
 const ADMIN_URL = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -32,21 +42,31 @@ const TYPE = "BenchCommand";
 
 const logger = createLogger({ level: "warn" });
 
-async function withPostgresDb<T>(name: string, fn: (db: Database) => Promise<T>): Promise<T> {
+/** A fresh PostgreSQL database for `fn`, dropped afterwards. */
+async function withPostgresUrl<T>(name: string, fn: (url: string) => Promise<T>): Promise<T> {
   const admin = await openDatabase({ databaseUrl: ADMIN_URL, maxConnections: 1 });
   await admin.orm.execute(sql.raw(`drop database if exists ${name}`));
   await admin.orm.execute(sql.raw(`create database ${name}`));
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: u.toString() });
   try {
-    await migrate(db);
-    return await fn(db);
+    return await fn(u.toString());
   } finally {
-    await db.close();
-    await admin.orm.execute(sql.raw(`drop database if exists ${name}`));
+    await admin.orm.execute(sql.raw(`drop database if exists ${name} with (force)`));
     await admin.close();
   }
+}
+
+function withPostgresDb<T>(name: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  return withPostgresUrl(name, async (url) => {
+    const db = await openDatabase({ databaseUrl: url });
+    try {
+      await migrate(db);
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  });
 }
 
 async function withPgliteDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
@@ -70,6 +90,7 @@ interface RemoteSim {
   base: string;
   enqueue(items: unknown[]): Promise<void>;
   queued(): Promise<number>;
+  mode(mode: Record<string, unknown>): Promise<void>;
 }
 
 async function withSimulator<T>(fn: (sim: RemoteSim) => Promise<T>): Promise<T> {
@@ -102,6 +123,11 @@ async function withSimulator<T>(fn: (sim: RemoteSim) => Promise<T>): Promise<T> 
           });
           await res.body?.cancel();
         }
+      },
+      async mode(mode) {
+        const res = await fetch(`${base}/_sim/mode`, { method: "POST", body: JSON.stringify(mode) });
+        if (!res.ok) throw new Error(`Simulator mode refused: ${await res.text()}`);
+        await res.body?.cancel();
       },
       async queued() {
         const res = await fetch(`${base}/_sim/state`);
@@ -164,38 +190,71 @@ function enqueue(sim: RemoteSim, count: number, prefix: string): Promise<void> {
 
 const fmt = (n: number) => n.toFixed(0).padStart(7);
 
-async function throughput(backend: string): Promise<void> {
-  await withDb(backend, "smartlink_bench_tp", (db) =>
-    withSimulator(async (sim) => {
-      await enqueue(sim, N, "tp");
-      const d = deps(db, sim.base);
-      const phases = { setup: 0, upstream: 0, downstream: 0, execute: 0, purge: 0 };
-      let done = 0;
-      let ticks = 0;
-      const t0 = performance.now();
-      while (ticks === 0 || await sim.queued() > 0) {
-        const s: TickSummary = await tick(d, "test");
-        ticks++;
-        if (s.error) throw new Error(`tick failed: ${s.error.code}: ${s.error.message}`);
-        done += s.succeeded;
-        for (const k of Object.keys(phases) as (keyof typeof phases)[]) phases[k] += s.phaseMs[k];
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const [{ left }] = await db.rows<{ left: number }>(sql`select count(*)::int as left from gtotvslinkmessage`);
-      const [{ execs }] = await db.rows<{ execs: number }>(
-        sql`select count(*)::int as execs from gtotvslinkmessageexec`,
-      );
-      console.log(
-        `${backend.padEnd(8)} end-to-end: ${N} messages in ${seconds.toFixed(2)} s over ${ticks} ticks = ${
-          fmt(N / seconds)
-        } messages/s (executed ${done}, EXEC rows ${execs}, rows left ${left})`,
-      );
-      console.log(
-        `${backend.padEnd(8)} phases (ms): downstream ${fmt(phases.downstream)} · execute ${
-          fmt(phases.execute)
-        } · upstream ${fmt(phases.upstream)} · setup ${fmt(phases.setup)} · purge ${fmt(phases.purge)}`,
-      );
-    }));
+async function runChild(script: string, env: Record<string, string>): Promise<Record<string, number>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname],
+    env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) throw new Error(`${script} failed (exit ${out.code}): ${text}`);
+  return JSON.parse(text.split("\n").at(-1)!);
+}
+
+/** The client end to end in its own process, on a fresh database of `backend`. */
+async function clientRun(backend: string, sim: RemoteSim, handlersPath: string): Promise<Record<string, number>> {
+  const env: Record<string, string> = {
+    SMARTLINK_LINK_URL: sim.base,
+    SMARTLINK_RAC_TOKEN_URL: `${sim.base}/totvs.rac/connect/token`,
+    SMARTLINK_CLIENT_ID: "sim-client",
+    SMARTLINK_CLIENT_SECRET: "sim-secret",
+    SMARTLINK_HANDLERS: handlersPath,
+    SMARTLINK_LOG_LEVEL: "warn",
+    ...(ACKS ? { SMARTLINK_ACK_CONCURRENCY: ACKS } : {}),
+  };
+  if (backend === "postgres") {
+    return await withPostgresUrl(
+      "smartlink_bench_tp",
+      (url) => runChild("./lib/client_process.ts", { ...env, DATABASE_URL: url }),
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "smartlink-bench-" });
+  try {
+    return await runChild("./lib/client_process.ts", { ...env, SMARTLINK_DATA_DIR: dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function floorRun(sim: RemoteSim, n: number, acks: number): Promise<number> {
+  await enqueue(sim, n, `floor-${crypto.randomUUID()}`);
+  const r = await runChild("./lib/wire_floor.ts", { FLOOR_BASE: sim.base, FLOOR_ACKS: String(acks) });
+  if (r.messages !== n) throw new Error(`Wire floor drained ${r.messages} of ${n}`);
+  return r.messages / r.seconds;
+}
+
+async function wire(backend: string, sim: RemoteSim, handlersPath: string, latencyMs: number): Promise<void> {
+  await sim.mode({ latencyMs });
+  const n = latencyMs === 0 ? N : N_LATENCY;
+  const acks = Number(ACKS ?? loadConfig({}).ackConcurrency);
+  const floorBefore = await floorRun(sim, n, acks);
+  await enqueue(sim, n, `tp-${crypto.randomUUID()}`);
+  const client = await clientRun(backend, sim, handlersPath);
+  if (client.messages !== n) throw new Error(`Client executed ${client.messages} of ${n}`);
+  const floorAfter = await floorRun(sim, n, acks);
+  const floor = (floorBefore + floorAfter) / 2;
+  const rate = client.messages / client.seconds;
+  const target = latencyMs === 0 ? 0.7 : 0.8;
+  console.log(
+    `${backend.padEnd(8)} ${String(latencyMs).padStart(2)} ms: client ${fmt(rate)} msg/s (${n} in ${
+      client.seconds.toFixed(2)
+    } s, ${client.ticks} ticks, peak RSS ${client.peakRssMb} MB) · wire floor ${fmt(floor)} msg/s (${
+      fmt(floorBefore).trim()
+    } before, ${fmt(floorAfter).trim()} after) · ratio ${
+      (rate / floor).toFixed(2)
+    } (target ≥ ${target}) · ${acks} acks in flight`,
+  );
 }
 
 async function seedHistory(db: Database, rows: number): Promise<void> {
@@ -247,17 +306,30 @@ async function historyCost(backend: string): Promise<void> {
   console.log(
     `${backend.padEnd(8)} tick of 100 messages (median of 5): empty database ${
       empty.toFixed(1)
-    } ms · with ${HISTORY} EXEC+LOG rows ${full.toFixed(1)} ms · ratio ${(full / empty).toFixed(2)} (target ≤ 1.5)`,
+    } ms · with ${HISTORY} EXEC+LOG rows ${full.toFixed(1)} ms · ratio ${(full / empty).toFixed(2)} (target ≤ 1.1)`,
   );
 }
 
-for (const backend of BACKENDS) {
-  await throughput(backend);
-}
-for (const backend of BACKENDS) {
-  if (backend === "pglite" && Deno.env.get("BENCH_PGLITE_HISTORY") !== "1") {
-    console.log("pglite   history cost skipped (set BENCH_PGLITE_HISTORY=1 to seed PGlite too)");
-    continue;
+if (PARTS.includes("wire")) {
+  const dir = await Deno.makeTempDir({ prefix: "smartlink-bench-handlers-" });
+  const handlersPath = `${dir}/handlers.json`;
+  await Deno.writeTextFile(handlersPath, JSON.stringify({ [TYPE]: { kind: "noop" } }));
+  try {
+    await withSimulator(async (sim) => {
+      for (const backend of BACKENDS) {
+        for (const latencyMs of LATENCIES) await wire(backend, sim, handlersPath, latencyMs);
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  await historyCost(backend);
+}
+if (PARTS.includes("history")) {
+  for (const backend of BACKENDS) {
+    if (backend === "pglite" && Deno.env.get("BENCH_PGLITE_HISTORY") !== "1") {
+      console.log("pglite   history cost skipped (set BENCH_PGLITE_HISTORY=1 to seed PGlite too)");
+      continue;
+    }
+    await historyCost(backend);
+  }
 }

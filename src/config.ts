@@ -61,6 +61,8 @@ export interface Config {
   schedule: string;
   retentionDays: number;
   concurrency: number;
+  /** Acks in flight at once (`SMARTLINK_ACK_CONCURRENCY`). */
+  ackConcurrency: number;
   maxPerTick: number;
   httpTimeoutMs: number;
   maxMessageBytes: number;
@@ -300,6 +302,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     schedule,
     retentionDays: field(env, "SMARTLINK_RETENTION_DAYS", "an integer from 1 to 3650", integer(1, 3650), 30),
     concurrency: field(env, "SMARTLINK_CONCURRENCY", "an integer from 1 to 256", integer(1, 256), 4),
+    ackConcurrency: field(env, "SMARTLINK_ACK_CONCURRENCY", "an integer from 1 to 256", integer(1, 256), 32),
     maxPerTick: field(env, "SMARTLINK_MAX_PER_TICK", "an integer from 1 to 1000000", integer(1, 1_000_000), 10_000),
     httpTimeoutMs: 1000 *
       field(env, "SMARTLINK_HTTP_TIMEOUT_S", "a number of seconds from 0.1 to 3600", decimal(0.1, 3600), 30),

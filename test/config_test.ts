@@ -12,6 +12,7 @@ Deno.test("loadConfig() applies the defaults of the configuration table", () => 
   assert.equal(c.schedule, "* * * * *");
   assert.equal(c.retentionDays, 30);
   assert.equal(c.concurrency, 4);
+  assert.equal(c.ackConcurrency, 32);
   assert.equal(c.maxPerTick, 10_000);
   assert.equal(c.httpTimeoutMs, 30_000);
   assert.equal(c.maxMessageBytes, 1_048_576);
@@ -44,6 +45,7 @@ const valid: [string, string, (c: ReturnType<typeof loadConfig>) => unknown, unk
   ["SMARTLINK_SCHEDULE", "*/5 * * * *", (c) => c.schedule, "*/5 * * * *"],
   ["SMARTLINK_RETENTION_DAYS", "7", (c) => c.retentionDays, 7],
   ["SMARTLINK_CONCURRENCY", "16", (c) => c.concurrency, 16],
+  ["SMARTLINK_ACK_CONCURRENCY", "64", (c) => c.ackConcurrency, 64],
   ["SMARTLINK_MAX_PER_TICK", "50", (c) => c.maxPerTick, 50],
   ["SMARTLINK_HTTP_TIMEOUT_S", "2.5", (c) => c.httpTimeoutMs, 2500],
   ["SMARTLINK_MAX_MESSAGE_BYTES", "2048", (c) => c.maxMessageBytes, 2048],
@@ -75,6 +77,8 @@ const invalid: [string, string, RegExp][] = [
   ["SMARTLINK_LINK_URL", "ftp://x", /http\(s\) URL/],
   ["SMARTLINK_RAC_TOKEN_URL", "not a url", /http\(s\) URL/],
   ["SMARTLINK_CONCURRENCY", "0", /integer from 1 to 256/],
+  ["SMARTLINK_ACK_CONCURRENCY", "0", /SMARTLINK_ACK_CONCURRENCY: expected an integer from 1 to 256/],
+  ["SMARTLINK_ACK_CONCURRENCY", "300", /integer from 1 to 256/],
   ["SMARTLINK_MAX_PER_TICK", "-3", /integer/],
   ["SMARTLINK_HTTP_TIMEOUT_S", "0", /seconds/],
   ["SMARTLINK_MAX_MESSAGE_BYTES", "10", /1024/],

@@ -1,0 +1,33 @@
+/**
+ * The client under load, in its own process as it runs in production: the
+ * real composition root (`createRuntime`) configured from the environment
+ * (SMARTLINK_*, DATABASE_URL or SMARTLINK_DATA_DIR), ticks until a tick finds
+ * nothing to download or execute, then prints one JSON line:
+ * `{messages, seconds, ticks, peakRssMb}`. Peak RSS is the kernel's VmHWM.
+ */
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { createRuntime } from "../../src/runtime.ts";
+import { peakRssMb } from "./rss.ts";
+
+const config = loadConfig(Deno.env.toObject());
+const logger = createLogger({ level: "warn", write: (line) => console.error(line) });
+const runtime = await createRuntime({ config, logger, env: (name) => Deno.env.get(name) });
+let messages = 0;
+let ticks = 0;
+const t0 = performance.now();
+try {
+  for (;;) {
+    const result = await runtime.runner.run("cli");
+    if (!result.ran) throw new Error(`Tick did not run: ${result.reason}`);
+    const s = result.summary;
+    ticks++;
+    if (s.error) throw new Error(`Tick failed in phase ${s.error.phase}: ${s.error.code}: ${s.error.message}`);
+    messages += s.succeeded;
+    if (s.downloaded === 0 && s.executed === 0) break;
+  }
+} finally {
+  await runtime.close();
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({ messages, seconds, ticks, peakRssMb: peakRssMb() }));

@@ -1,0 +1,45 @@
+/**
+ * The wire floor: what a bare consumer drains from the same server with no
+ * database and no handler — one RAC token, then `get` until empty, one `ack`
+ * per message with FLOOR_ACKS in flight (the same number the client uses),
+ * through the client's own `SmartLinkClient` over real HTTP. A batch is acked
+ * before the next `get`, as the client must (un-acked items come back).
+ * Prints one JSON line: `{messages, seconds}`.
+ */
+import { createLogger } from "../../src/log.ts";
+import { createTokenProvider } from "../../src/rac/token_provider.ts";
+import { createSmartLinkClient } from "../../src/smartlink/client.ts";
+
+const base = Deno.env.get("FLOOR_BASE") ?? "http://127.0.0.1:8090";
+const acks = Number(Deno.env.get("FLOOR_ACKS") ?? 32);
+const logger = createLogger({ level: "warn", write: (line) => console.error(line) });
+const tokens = createTokenProvider({
+  tokenUrl: `${base}/totvs.rac/connect/token`,
+  clientId: "sim-client",
+  clientSecret: "sim-secret",
+  timeoutMs: 30_000,
+  logger,
+});
+const client = createSmartLinkClient({
+  baseUrl: base,
+  tokens,
+  timeoutMs: 30_000,
+  maxMessageBytes: 1_048_576,
+  logger,
+});
+
+let messages = 0;
+const t0 = performance.now();
+await tokens.getToken();
+for (;;) {
+  const items = await client.get();
+  if (items.length === 0) break;
+  const ids = items.map((item) => (item.ok ? item.message.id : item.id!));
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(acks, ids.length) }, async () => {
+    while (next < ids.length) await client.ack(ids[next++]);
+  }));
+  messages += ids.length;
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({ messages, seconds }));
