@@ -5,8 +5,8 @@
  * building and binding those dominated the tick's execute phase).
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { Database, Orm } from "./client.ts";
-import type { NewExecRow, NewLogRow } from "./schema.ts";
+import { type Orm, queryRows } from "./client.ts";
+import type { NewExecRow } from "./schema.ts";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -16,7 +16,7 @@ export function recordset(rows: readonly Record<string, unknown>[], columns: str
 }
 
 /** Inserts EXEC rows in one statement. */
-export async function insertExecRows(db: Database, tx: Orm, rows: readonly NewExecRow[]): Promise<void> {
+export async function insertExecRows(ex: Orm, rows: readonly NewExecRow[]): Promise<void> {
   if (rows.length === 0) return;
   const data = rows.map((r) => ({
     idmensagem: r.idMensagem,
@@ -33,7 +33,8 @@ export async function insertExecRows(db: Database, tx: Orm, rows: readonly NewEx
     datafim: iso(r.dataFim),
     resultado: r.resultado,
   }));
-  await db.rows(
+  await queryRows(
+    ex,
     sql`insert into gtotvslinkmessageexec
           (idmensagem, idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, tentativa, sucesso, erro, datainicio, datafim, resultado)
         select idmensagem, idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, tentativa, sucesso, erro, datainicio, datafim, resultado
@@ -43,27 +44,5 @@ export async function insertExecRows(db: Database, tx: Orm, rows: readonly NewEx
         "idmensagem uuid, idexterno text, direcao text, tipo text, audiencia text, idcorrelacao text, conteudo text, tentativa int, sucesso boolean, erro text, datainicio timestamptz, datafim timestamptz, resultado text",
       )
     }`,
-    tx,
-  );
-}
-
-/** Inserts LOG rows in one statement. */
-export async function insertLogRows(db: Database, tx: Orm, rows: readonly NewLogRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const data = rows.map((r) => ({
-    idmensagem: r.idMensagem ?? null,
-    logtype: r.logType,
-    logmensagem: r.logMensagem,
-    logdate: iso(r.logDate) ?? new Date().toISOString(),
-    datadebug: r.dataDebug ?? null,
-    tipo: r.tipo ?? null,
-  }));
-  await db.rows(
-    sql`insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
-        select idmensagem, logtype, logmensagem, logdate, datadebug, tipo
-        from ${
-      recordset(data, "idmensagem uuid, logtype int, logmensagem text, logdate timestamptz, datadebug text, tipo text")
-    }`,
-    tx,
   );
 }

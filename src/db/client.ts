@@ -42,6 +42,11 @@ export function resultRows<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
+/** Runs raw SQL on `ex` (the database or a transaction) and returns its rows, on either driver. */
+export async function queryRows<T = Record<string, unknown>>(ex: Orm, query: SQL): Promise<T[]> {
+  return resultRows<T>(await ex.execute(query));
+}
+
 export interface OpenOptions {
   databaseUrl?: string;
   /** PGlite data folder; undefined with no URL = in memory. */

@@ -1,0 +1,156 @@
+/**
+ * Recording attempt outcomes, many in ONE transaction (graphile's
+ * `completeJobs`/`failJobs`, River's completer): successes delete their row
+ * and add the EXEC row, LOG rows and reply UP row; failures update the row.
+ * Each row changes only if it is still in the state the attempt started from
+ * (same status, executor and counter), so a late finisher never overwrites a
+ * newer state; such outcomes come back as `stale` with a warning LOG row.
+ */
+import { sql } from "drizzle-orm";
+import { insertExecRows, recordset } from "../bulk.ts";
+import { type Orm, queryRows } from "../client.ts";
+import { insertLogRows, type LogEntry, logRow } from "../history/log_rows.ts";
+import { type ExecResult, LOG_TYPES, message, type MessageRow, type NewLogRow } from "../schema.ts";
+
+/** The outcome of one attempt, ready to be recorded; built by `sync/outcome.ts`. */
+export interface Outcome {
+  row: MessageRow;
+  /** The attempt number this outcome belongs to (QTDETENTATIVAEXEC after the claim). */
+  attempt: number;
+  startedAt: Date;
+  finishedAt: Date;
+  result: ExecResult;
+  /** Only for RETRY/ABANDONED/DEAD: new status and next attempt time. */
+  nextStatus?: "PENDING" | "RETRY" | "DEAD";
+  nextAttemptAt?: Date;
+  error?: string;
+  /** A message to publish: becomes an UP row in the same transaction. */
+  reply?: { type: string; audience: string; envelope: string; correlationId?: string };
+  /** LOG rows of the attempt (their time is `finishedAt`, their type the row's). */
+  logs: Omit<LogEntry, "at" | "tipo">[];
+}
+
+export interface RecordResult {
+  /** Outcomes whose row was still in the expected state and were recorded. */
+  recorded: Outcome[];
+  /** Outcomes ignored because the row had changed (a late finisher). */
+  stale: Outcome[];
+}
+
+/** Records `outcomes` in one transaction of `ex`. @throws the driver's error; nothing is recorded then */
+export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): Promise<RecordResult> {
+  if (outcomes.length === 0) return { recorded: [], stale: [] };
+  return await ex.transaction(async (tx) => {
+    const okIds = new Set<string>();
+    const successes = outcomes.filter((o) => o.result === "SUCCESS");
+    const failures = outcomes.filter((o) => o.result !== "SUCCESS");
+    if (successes.length > 0) {
+      for (const id of await conditionalDelete(tx, successes)) okIds.add(id);
+    }
+    if (failures.length > 0) {
+      for (const id of await conditionalUpdate(tx, failures)) okIds.add(id);
+    }
+    const recorded = outcomes.filter((o) => okIds.has(o.row.id));
+    const stale = outcomes.filter((o) => !okIds.has(o.row.id));
+    await insertExecRows(
+      tx,
+      recorded.map((o) => ({
+        idMensagem: o.row.id,
+        idExterno: o.row.idExterno,
+        direcao: o.row.direcao,
+        tipo: o.row.tipo,
+        audiencia: o.row.audiencia,
+        idCorrelacao: o.row.idCorrelacao,
+        conteudo: o.row.conteudo,
+        tentativa: o.attempt,
+        sucesso: o.result === "SUCCESS",
+        erro: o.error ?? null,
+        dataInicio: o.startedAt,
+        dataFim: o.finishedAt,
+        resultado: o.result,
+      })),
+    );
+    const replies = recorded.filter((o) => o.reply);
+    if (replies.length > 0) {
+      await tx.insert(message).values(replies.map((o) => ({
+        direcao: "UP" as const,
+        tipo: o.reply!.type,
+        audiencia: o.reply!.audience,
+        idCorrelacao: o.reply!.correlationId ?? o.row.idCorrelacao,
+        conteudo: o.reply!.envelope,
+        status: "PENDING" as const,
+        dataTentativaExec: now,
+        dataCriacao: now,
+        dataAlteracao: now,
+      })));
+    }
+    const logs: NewLogRow[] = [];
+    for (const o of recorded) {
+      for (const l of o.logs) logs.push(logRow(o.row.id, { ...l, tipo: o.row.tipo, at: o.finishedAt }));
+    }
+    for (const o of stale) {
+      logs.push(logRow(o.row.id, {
+        type: LOG_TYPES.warning,
+        text: `Late result of attempt ${o.attempt} ignored: the message changed meanwhile`,
+        tipo: o.row.tipo,
+        at: now,
+        debug: { result: o.result, error: o.error },
+      }));
+    }
+    await insertLogRows(tx, logs);
+    return { recorded, stale };
+  });
+}
+
+/** The state each row must still be in: same id, counter, status and executor. */
+function expected(o: Outcome) {
+  return {
+    id: o.row.id,
+    counter: o.row.qtdeTentativaExec,
+    status_before: o.row.status,
+    executor_before: o.row.executor,
+  };
+}
+const EXPECTED_COLUMNS = "id uuid, counter int, status_before text, executor_before text";
+
+// Raw SQL below: a conditional delete/update joined to a json_to_recordset of expected states is
+// one statement for the whole batch; Drizzle's builder has no `using`/`from` over a recordset.
+const STILL_EXPECTED = sql`m.id = v.id and m.qtdetentativaexec = v.counter and m.status = v.status_before
+  and m.executor is not distinct from v.executor_before`;
+
+async function conditionalDelete(tx: Orm, outcomes: Outcome[]): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`delete from gtotvslinkmessage m using ${recordset(outcomes.map(expected), EXPECTED_COLUMNS, "v")}
+        where ${STILL_EXPECTED}
+        returning m.id`,
+  );
+  return rows.map((r) => String(r.id));
+}
+
+async function conditionalUpdate(tx: Orm, outcomes: Outcome[]): Promise<string[]> {
+  const data = outcomes.map((o) => ({
+    ...expected(o),
+    attempt: o.attempt,
+    status: o.nextStatus ?? "RETRY",
+    next_at: (o.nextAttemptAt ?? o.finishedAt).toISOString(),
+    err: o.error ?? null,
+    changed_at: o.finishedAt.toISOString(),
+  }));
+  const columns = `${EXPECTED_COLUMNS}, attempt int, status text, next_at timestamptz, err text, changed_at timestamptz`;
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`update gtotvslinkmessage m set
+          status = v.status,
+          qtdetentativaexec = v.attempt,
+          datatentativaexec = v.next_at,
+          ultimoerro = v.err,
+          dataalteracao = v.changed_at,
+          executor = null,
+          datainicioexec = null
+        from ${recordset(data, columns, "v")}
+        where ${STILL_EXPECTED}
+        returning m.id`,
+  );
+  return rows.map((r) => String(r.id));
+}
