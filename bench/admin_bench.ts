@@ -130,6 +130,7 @@ async function main() {
         running: () => false,
         last: () => undefined, // as after a restart: the last tick comes from GTOTVSLINKLOG
         nextAt: () => new Date(now.getTime() + 60_000),
+        draining: () => undefined,
       },
       publish: () => Promise.resolve({ id: crypto.randomUUID() }),
       activation: () => ({

@@ -27,7 +27,8 @@ import { createLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
 import { loadConfig } from "../src/config.ts";
-import { tick, type TickDeps } from "../src/sync/tick.ts";
+import type { TickDeps } from "../src/sync/deps.ts";
+import { tick } from "../src/sync/tick.ts";
 import type { TickSummary } from "../src/sync/summary.ts";
 
 const N = Number(Deno.env.get("BENCH_N") ?? 20_000);

@@ -36,6 +36,9 @@ export const DEFAULT_RETRY: RetryParams = Object.freeze({
   minutesInterval: 1,
 });
 
+/** Acks in flight at once unless `SMARTLINK_ACK_CONCURRENCY` says otherwise (see `deno task bench`). */
+export const DEFAULT_ACK_CONCURRENCY = 32;
+
 const DEFAULT_URLS: Record<Environment, { link: string; rac: string }> = {
   prod: { link: "https://link.totvs.app", rac: "https://admin.rac.totvs.app/totvs.rac/connect/token" },
   staging: {
@@ -302,7 +305,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     schedule,
     retentionDays: field(env, "SMARTLINK_RETENTION_DAYS", "an integer from 1 to 3650", integer(1, 3650), 30),
     concurrency: field(env, "SMARTLINK_CONCURRENCY", "an integer from 1 to 256", integer(1, 256), 4),
-    ackConcurrency: field(env, "SMARTLINK_ACK_CONCURRENCY", "an integer from 1 to 256", integer(1, 256), 32),
+    ackConcurrency: field(
+      env,
+      "SMARTLINK_ACK_CONCURRENCY",
+      "an integer from 1 to 256",
+      integer(1, 256),
+      DEFAULT_ACK_CONCURRENCY,
+    ),
     maxPerTick: field(env, "SMARTLINK_MAX_PER_TICK", "an integer from 1 to 1000000", integer(1, 1_000_000), 10_000),
     httpTimeoutMs: 1000 *
       field(env, "SMARTLINK_HTTP_TIMEOUT_S", "a number of seconds from 0.1 to 3600", decimal(0.1, 3600), 30),

@@ -24,7 +24,8 @@ import { parseCron } from "./cron.ts";
 import { publishMessage } from "./sync/publish.ts";
 import { createTickRunner, type TickRunner } from "./sync/runner.ts";
 import { createSetupTracker, type SetupTracker } from "./sync/setup.ts";
-import type { Activation, PublishInput } from "./web/deps.ts";
+import type { PublishInput } from "./sync/deps.ts";
+import type { Activation } from "./web/deps.ts";
 
 export interface Runtime {
   config: Config;
@@ -164,6 +165,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       retryParams: async () => resolveRetry(config.retryOverrides, await appConfig?.refresh()),
       tenantId,
       concurrency: config.concurrency,
+      ackConcurrency: config.ackConcurrency,
       maxPerTick: config.maxPerTick,
       handlerTimeoutMs: config.handlerTimeoutMs,
       retentionDays: config.retentionDays,

@@ -116,6 +116,7 @@ async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
         running: () => rt.runner.running(),
         last: () => rt.runner.last(),
         nextAt: () => undefined,
+        draining: () => rt.runner.draining(),
       },
       publish: (input) => rt.publish(input),
       activation: () => rt.activation(),

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import { purgeHistory } from "../src/sync/store.ts";
+import type { Database } from "../src/db/client.ts";
+import { purgeHistory } from "../src/db/history/purge.ts";
 import { tick } from "../src/sync/tick.ts";
 import { dbTest } from "./helpers/db.ts";
 import { FakeLink } from "./helpers/fake_link.ts";
 import { testTickDeps } from "./helpers/tick_deps.ts";
 
-async function seed(db: Parameters<typeof purgeHistory>[0], at: Date, n: number, tag: string) {
+async function seed(db: Database, at: Date, n: number, tag: string) {
   for (let i = 0; i < n; i++) {
     await db.orm.execute(sql`insert into gtotvslinkmessageexec
       (idmensagem, idexterno, direcao, tipo, tentativa, sucesso, datainicio, datafim, resultado)
@@ -22,9 +23,9 @@ dbTest("purgeHistory() deletes rows older than the cutoff only, in bounded batch
   await seed(db, new Date(cutoff.getTime() - 1), 5, "old");
   await seed(db, cutoff, 2, "edge");
   await seed(db, new Date(cutoff.getTime() + 1), 2, "new");
-  const first = await purgeHistory(db, cutoff, 2, 2);
+  const first = await purgeHistory(db.orm, cutoff, 2, 2);
   assert.deepEqual(first, { exec: 4, log: 4 }, "at most batch × maxBatches per call");
-  const second = await purgeHistory(db, cutoff, 2, 2);
+  const second = await purgeHistory(db.orm, cutoff, 2, 2);
   assert.deepEqual(second, { exec: 1, log: 1 });
   const left = await db.rows<{ idexterno: string }>(
     sql`select idexterno from gtotvslinkmessageexec order by idexterno`,

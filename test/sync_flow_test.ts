@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { generateCommand } from "../src/simulator/generator.ts";
 import { dbTest } from "./helpers/db.ts";
@@ -153,21 +153,27 @@ dbTest(
     const flow = await createFlow(db);
     try {
       flow.sim.enqueue(generateCommand("SGDPMaskCommand", 4, TENANT, flow.clock.now()));
-      const realRows = db.rows.bind(db);
+      // The connection drops at the statement that records the success, inside its transaction.
+      const realTransaction = db.orm.transaction.bind(db.orm);
       let failed = false;
-      db.rows = (query, executor) => {
-        const text = new PgDialect().sqlToQuery(query).sql;
-        if (!failed && text.includes("delete from gtotvslinkmessage m using")) {
-          failed = true;
-          return Promise.reject(new Error("connection lost"));
-        }
-        return realRows(query, executor);
-      };
+      db.orm.transaction = ((fn, config) =>
+        realTransaction((tx) => {
+          const realExecute = tx.execute.bind(tx);
+          tx.execute = ((query: SQL) => {
+            const text = new PgDialect().sqlToQuery(query).sql;
+            if (!failed && text.includes("delete from gtotvslinkmessage m using")) {
+              failed = true;
+              return Promise.reject(new Error("connection lost"));
+            }
+            return realExecute(query);
+          }) as typeof tx.execute;
+          return fn(tx);
+        }, config)) as typeof db.orm.transaction;
       try {
         const s1 = await runTick(flow);
         assert.equal(s1.error?.phase, "database");
       } finally {
-        db.rows = realRows;
+        db.orm.transaction = realTransaction;
       }
       assert.equal(flow.erp.calls.length, 1);
       const [running] = await db.rows<{ status: string }>(sql`select status from gtotvslinkmessage`);

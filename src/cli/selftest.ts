@@ -20,7 +20,7 @@ import { createFakeErp } from "../simulator/erp.ts";
 import { createSmartLinkClient } from "../smartlink/client.ts";
 import { createTickRunner, type TickRunner } from "../sync/runner.ts";
 import { createSetupTracker } from "../sync/setup.ts";
-import type { TickDeps } from "../sync/tick.ts";
+import type { TickDeps } from "../sync/deps.ts";
 
 export interface SelftestOptions {
   print: (line: string) => void;

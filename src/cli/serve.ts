@@ -60,6 +60,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
       run: (trigger) => runtime.runner.run(trigger),
       running: () => runtime.runner.running(),
       last: () => runtime.runner.last(),
+      draining: () => runtime.runner.draining(),
       nextAt: () => schedule.next(runtime.now()),
     },
     publish: (input) => runtime.publish(input),

@@ -1,4 +1,4 @@
-/** Shared pieces of the tick phases: the phase error and a bounded worker pool. */
+/** Shared pieces of the tick phases: the phase error, a bounded worker pool, and a wake-up signal. */
 import type { TickPhase } from "./summary.ts";
 
 /** A phase stopped by an error that is the server's or the database's, not a message's. */
@@ -7,6 +7,12 @@ export class PhaseError extends Error {
   constructor(readonly phase: TickPhase, readonly code: string, message: string, options?: ErrorOptions) {
     super(message, options);
   }
+}
+
+/** The `code` of a driver or database error, `DB_ERROR` when it has none. */
+export function databaseCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "DB_ERROR";
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones once `stop()` is true. */
@@ -24,4 +30,34 @@ export async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** A level-triggered wake-up between two loops of one tick: `wait()` resolves at the next `notify()`. */
+export interface Signal {
+  notify(): void;
+  wait(): Promise<void>;
+}
+
+export function createSignal(): Signal {
+  let wake: (() => void) | undefined;
+  let pending = false;
+  return {
+    notify() {
+      pending = true;
+      wake?.();
+    },
+    wait() {
+      if (pending) {
+        pending = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        wake = () => {
+          wake = undefined;
+          pending = false;
+          resolve();
+        };
+      });
+    },
+  };
 }

@@ -5,8 +5,8 @@
  */
 import type { Database } from "../db/client.ts";
 import { isEnvelope, wrapTotvsEnvelope } from "../smartlink/wire.ts";
-import type { PublishInput } from "../web/deps.ts";
-import { insertUpstream } from "./store.ts";
+import { insertUpstream } from "../db/queue/outbox.ts";
+import type { PublishInput } from "./deps.ts";
 
 /** The envelope text to send for `data`. */
 export function publishEnvelope(input: PublishInput, tenantId: string | undefined, now: Date): string {
@@ -27,7 +27,7 @@ export async function publishMessage(
   deps: { now: () => Date; tenantId: () => string | undefined },
 ): Promise<{ id: string }> {
   const now = deps.now();
-  const id = await insertUpstream(db, {
+  const id = await insertUpstream(db.orm, {
     type: input.type,
     audience: input.audience,
     envelope: publishEnvelope(input, deps.tenantId(), now),

@@ -2,13 +2,15 @@
  * The tick guard: never two ticks at once — in one process a flag, across
  * processes sharing one PostgreSQL `pg_try_advisory_lock`. The immediate
  * flush after a publish runs under the same guard. Also keeps the last
- * summary and handles shutdown (stop claiming, abort handlers after grace).
+ * summary, drains a backlog (a scheduled or requested tick that stopped at
+ * `SMARTLINK_MAX_PER_TICK` is followed at once by another, until one fetches
+ * less), and handles shutdown (stop claiming, abort handlers after grace).
  */
 import type { Database } from "../db/client.ts";
 import { errorFields, type Logger } from "../log.ts";
-import type { SyncRunResult } from "../web/deps.ts";
+import type { DrainState, SyncRunResult, TickDeps, TickOptions } from "./deps.ts";
 import { emptySummary, type TickSummary, type TickTrigger } from "./summary.ts";
-import { tick, type TickDeps, type TickOptions } from "./tick.ts";
+import { tick } from "./tick.ts";
 import { traceTick } from "./tick_span.ts";
 
 /** Advisory lock key of the tick ("SLTK"). */
@@ -20,6 +22,10 @@ export interface TickRunner {
   requestFlush(): void;
   running(): boolean;
   last(): TickSummary | undefined;
+  /** The backlog being drained, while ticks follow each other at once. */
+  draining(): DrainState | undefined;
+  /** Resolves when no tick runs and no drain tick follows. */
+  idle(): Promise<void>;
   /** Stops claiming; running handlers get `graceMs`, then are aborted. Resolves when the tick ended. */
   stop(graceMs: number): Promise<void>;
 }
@@ -36,9 +42,14 @@ export interface RunnerOptions {
 }
 
 /** Creates the guard around `tick()`. */
+/** Triggers whose tick is followed by a drain when it stopped at the maximum (not a CLI's single tick). */
+const DRAINING_TRIGGERS: readonly TickTrigger[] = ["cron", "api", "admin", "drain"];
+
 export function createTickRunner(options: RunnerOptions): TickRunner {
   let current: Promise<SyncRunResult> | undefined;
   let lastSummary: TickSummary | undefined;
+  let live: TickSummary | undefined;
+  let drain: { since: Date; ticks: number; fetched: number } | undefined;
   let flushWanted = false;
   const stopCtl = new AbortController();
   const abortCtl = new AbortController();
@@ -55,7 +66,10 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
         traceTick(
           trigger,
           () =>
-            tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, tickOptions),
+            tick({ ...options.deps(), stopSignal: stopCtl.signal, abortSignal: abortCtl.signal }, trigger, {
+              ...tickOptions,
+              onStart: (s) => (live = s),
+            }),
         ),
     );
     if (!locked.acquired) {
@@ -81,9 +95,15 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
       summary.error = { phase: "lock", code: typeof fields.code === "string" ? fields.code : "DB_ERROR", message };
       finished(summary);
       return { ran: true, summary };
+    }).then((result) => {
+      follow(trigger, tickOptions, result);
+      return result;
     }).finally(() => {
       current = undefined;
-      if (flushWanted && !stopCtl.signal.aborted) {
+      live = undefined;
+      if (drain && !stopCtl.signal.aborted) {
+        void run("drain");
+      } else if (flushWanted && !stopCtl.signal.aborted) {
         flushWanted = false;
         void run("publish", { phases: "upstream" });
       }
@@ -92,8 +112,38 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
     return p;
   }
 
+  /** Decides whether a drain tick follows this one. */
+  function follow(trigger: TickTrigger, tickOptions: TickOptions | undefined, result: SyncRunResult): void {
+    const s = result.ran ? result.summary : undefined;
+    const full = s !== undefined && !s.error && tickOptions?.phases !== "upstream" &&
+      DRAINING_TRIGGERS.includes(trigger) && s.downloaded >= options.deps().maxPerTick;
+    if (full && !stopCtl.signal.aborted) {
+      drain ??= { since: new Date(s.startedAt), ticks: 0, fetched: 0 };
+      drain.ticks++;
+      drain.fetched += s.downloaded;
+      if (drain.ticks === 1) {
+        options.logger.info("Tick stopped at SMARTLINK_MAX_PER_TICK: draining the backlog", { fetched: s.downloaded });
+      }
+    } else if (drain) {
+      options.logger.info("Backlog drained", {
+        ticks: drain.ticks + (s ? 1 : 0),
+        fetched: drain.fetched + (s?.downloaded ?? 0),
+      });
+      drain = undefined;
+    }
+  }
+
   return {
     run,
+    draining: () =>
+      drain && {
+        since: drain.since,
+        ticks: drain.ticks + (live ? 1 : 0),
+        fetched: drain.fetched + (live?.downloaded ?? 0),
+      },
+    async idle() {
+      while (current) await current;
+    },
     requestFlush() {
       if (current) flushWanted = true;
       else void run("publish", { phases: "upstream" });

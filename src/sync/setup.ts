@@ -4,7 +4,7 @@
  * set changes or the last setup failed.
  */
 import type { Logger } from "../log.ts";
-import type { SetupPort } from "./tick.ts";
+import type { SetupPort } from "./deps.ts";
 
 export interface SetupState {
   subscriptions: readonly string[];

@@ -1,6 +1,7 @@
 /** What one sync tick did; returned by `tick()`, printed by `deno task sync`, shown on the dashboard. */
 
-export type TickTrigger = "cron" | "api" | "cli" | "publish" | "admin" | "test";
+/** What started a tick; `drain` follows at once a tick that stopped at `SMARTLINK_MAX_PER_TICK`. */
+export type TickTrigger = "cron" | "api" | "cli" | "publish" | "admin" | "test" | "drain";
 export type TickPhase = "config" | "setup" | "upstream" | "downstream" | "execute" | "purge" | "lock" | "database";
 
 export interface TickSummary {

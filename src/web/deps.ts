@@ -1,11 +1,12 @@
-/** What the HTTP surface needs from the rest of the program; `main.ts` provides it. */
+/** What the HTTP surface needs from the rest of the program; the composition root (`runtime.ts`) provides it. */
 import type { ConnectionReport } from "../capture/connection_stats.ts";
 import type { Config, RetryParams } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../log.ts";
+import type { DrainState, PublishInput, SyncRunResult } from "../sync/deps.ts";
 import type { TickSummary } from "../sync/summary.ts";
 
-export type SyncRunResult = { ran: true; summary: TickSummary } | { ran: false; reason: "busy" | "not_activated" };
+export type { DrainState, PublishInput, SyncRunResult };
 
 export interface SyncControl {
   /** Runs one tick now under the tick guard; `{ran:false}` while one runs. */
@@ -13,6 +14,8 @@ export interface SyncControl {
   running(): boolean;
   /** The last finished tick of this process. */
   last(): TickSummary | undefined;
+  /** The backlog being drained (ticks following each other at once), if any. */
+  draining(): DrainState | undefined;
   /** When the schedule runs the next tick. */
   nextAt(): Date | undefined;
 }
@@ -33,13 +36,6 @@ export interface DoctorCheck {
   status: "OK" | "WARN" | "FAIL" | "SKIP" | "INFO";
   name: string;
   detail: string;
-}
-
-export interface PublishInput {
-  type: string;
-  audience: string;
-  data: unknown;
-  correlationId?: string;
 }
 
 export interface Activation {

@@ -9,7 +9,7 @@ import { lastLoggedTick } from "../db/tick_log.ts";
 import { type Direction, DIRECTIONS, type Status, STATUSES } from "../db/schema.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import { activationState } from "./activation_state.ts";
-import type { Activation, AppDeps } from "./deps.ts";
+import type { Activation, AppDeps, DrainState } from "./deps.ts";
 
 export interface LastTick {
   summary: TickSummary;
@@ -28,6 +28,8 @@ export interface StatusSnapshot {
   lastTick?: LastTick;
   nextTickAt?: Date;
   syncRunning: boolean;
+  /** Set while a backlog is drained: ticks follow each other at once. */
+  draining?: DrainState;
   /** Period of SMARTLINK_SCHEDULE. */
   periodMs: number;
 }
@@ -60,6 +62,7 @@ export async function loadStatus(deps: AppDeps): Promise<StatusSnapshot> {
     lastTick: tick,
     nextTickAt: deps.sync.nextAt(),
     syncRunning: deps.sync.running(),
+    draining: deps.sync.draining(),
     periodMs: schedulePeriodMs(deps, now),
   };
 }
@@ -119,6 +122,9 @@ export function statusJson(s: StatusSnapshot) {
     lastTick: s.lastTick ? { ...s.lastTick.summary, source: s.lastTick.source } : null,
     nextTickAt: s.nextTickAt?.toISOString() ?? null,
     syncRunning: s.syncRunning,
+    draining: s.draining
+      ? { since: s.draining.since.toISOString(), ticks: s.draining.ticks, fetched: s.draining.fetched }
+      : null,
     now: s.now.toISOString(),
   };
 }

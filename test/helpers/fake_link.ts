@@ -5,7 +5,7 @@
  */
 import { SmartLinkError } from "../../src/smartlink/errors.ts";
 import { normalizeItem, type ParsedItem } from "../../src/smartlink/wire.ts";
-import type { SmartLinkPort } from "../../src/sync/tick.ts";
+import type { SmartLinkPort } from "../../src/sync/deps.ts";
 
 type Op = "get" | "ack" | "send";
 

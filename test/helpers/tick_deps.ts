@@ -3,7 +3,7 @@ import type { RetryParams } from "../../src/config.ts";
 import type { Database } from "../../src/db/client.ts";
 import type { Handler } from "../../src/handlers/types.ts";
 import { createMemoryLogger } from "../../src/log.ts";
-import type { SmartLinkPort, TickDeps } from "../../src/sync/tick.ts";
+import type { SmartLinkPort, TickDeps } from "../../src/sync/deps.ts";
 
 export interface Clock {
   now: () => Date;

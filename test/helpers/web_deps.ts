@@ -16,7 +16,7 @@ import {
 } from "../../src/db/schema.ts";
 import { createMemoryLogger } from "../../src/log.ts";
 import { emptySummary, type TickSummary } from "../../src/sync/summary.ts";
-import type { Activation, AppDeps, PublishInput, SyncRunResult } from "../../src/web/deps.ts";
+import type { Activation, AppDeps, DrainState, PublishInput, SyncRunResult } from "../../src/web/deps.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const NOW = new Date("2025-03-10T12:30:00.000Z");
@@ -27,6 +27,7 @@ export interface FakeState {
   activated: boolean;
   last?: TickSummary;
   nextAt?: Date;
+  draining?: DrainState;
   activation: Activation;
   /** What the next `sync.run` returns when it runs. */
   nextSummary?: TickSummary;
@@ -83,6 +84,7 @@ export function fakeDeps(
       running: () => state.running,
       last: () => state.last,
       nextAt: () => state.nextAt,
+      draining: () => state.draining,
     },
     publish: (input) => {
       published.push(input);

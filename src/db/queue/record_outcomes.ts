@@ -70,9 +70,10 @@ export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): P
         resultado: o.result,
       })),
     );
-    const replies = recorded.filter((o) => o.reply);
+    const replies = recorded.filter((o) => o.reply).map((o) => ({ o, id: crypto.randomUUID() }));
     if (replies.length > 0) {
-      await tx.insert(message).values(replies.map((o) => ({
+      await tx.insert(message).values(replies.map(({ o, id }) => ({
+        id,
         direcao: "UP" as const,
         tipo: o.reply!.type,
         audiencia: o.reply!.audience,
@@ -87,6 +88,20 @@ export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): P
     const logs: NewLogRow[] = [];
     for (const o of recorded) {
       for (const l of o.logs) logs.push(logRow(o.row.id, { ...l, tipo: o.row.tipo, at: o.finishedAt }));
+    }
+    // The link both ways between a command and its reply (the admin view follows `replyId` / `commandId`).
+    for (const { o, id } of replies) {
+      const text = `Reply is message ${id}`;
+      logs.push(
+        logRow(o.row.id, { type: LOG_TYPES.info, text, tipo: o.row.tipo, at: o.finishedAt, debug: { replyId: id } }),
+      );
+      logs.push(logRow(id, {
+        type: LOG_TYPES.info,
+        text: `Reply to command ${o.row.id}`,
+        tipo: o.reply!.type,
+        at: now,
+        debug: { commandId: o.row.id },
+      }));
     }
     for (const o of stale) {
       logs.push(logRow(o.row.id, {
@@ -137,7 +152,8 @@ async function conditionalUpdate(tx: Orm, outcomes: Outcome[]): Promise<string[]
     err: o.error ?? null,
     changed_at: o.finishedAt.toISOString(),
   }));
-  const columns = `${EXPECTED_COLUMNS}, attempt int, status text, next_at timestamptz, err text, changed_at timestamptz`;
+  const columns =
+    `${EXPECTED_COLUMNS}, attempt int, status text, next_at timestamptz, err text, changed_at timestamptz`;
   const rows = await queryRows<{ id: string }>(
     tx,
     sql`update gtotvslinkmessage m set

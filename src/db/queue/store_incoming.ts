@@ -19,8 +19,10 @@ export interface IncomingRow {
   conteudo: string;
   /** Set for items stored DEAD at once (bad content). */
   deadReason?: string;
-  /** The id to ack when it differs from IDEXTERNO (an unusable server id). */
+  /** The id to ack when it differs from IDEXTERNO (an unusable server id, or the profile's `fields.ackId`). */
   ackId?: string;
+  /** IDEXTERNO is a stand-in for an unusable server id (`ackId` is that id). */
+  badId?: boolean;
 }
 
 export interface StoreBatchResult {

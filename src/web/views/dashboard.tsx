@@ -116,6 +116,15 @@ function Sync(props: { s: StatusSnapshot; schedule: string; retry: RetryParams; 
             <dd class="small">{t.error.phase}: {t.error.code} — {t.error.message}</dd>
           </>
         )}
+        {s.draining && (
+          <>
+            <dt>Draining</dt>
+            <dd>
+              <Badge value="draining" kind="RUNNING" /> {s.draining.fetched} fetched so far in {s.draining.ticks}{" "}
+              tick{s.draining.ticks === 1 ? "" : "s"} since <Time at={s.draining.since} />
+            </dd>
+          </>
+        )}
         <dt>Next tick</dt>
         <dd>
           <Time at={s.nextTickAt} />{" "}

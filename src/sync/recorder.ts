@@ -1,0 +1,65 @@
+/**
+ * Records outcomes in batches while handlers keep running (River's
+ * completer): one transaction at a time; whatever finished while it was
+ * being written goes into the next one, so batches grow with the load.
+ */
+import { recordOutcomes } from "../db/queue/record_outcomes.ts";
+import type { TickDeps } from "./deps.ts";
+import type { Outcome } from "./outcome.ts";
+import type { TickSummary } from "./summary.ts";
+
+/** Outcomes written in one transaction at most. */
+const MAX_BATCH = 500;
+
+export interface Recorder {
+  add(outcome: Outcome): void;
+  /** The first write error; outcomes are no longer written once set. */
+  readonly error: unknown;
+  /** Resolves when everything added so far is written (or the writes failed). */
+  flush(): Promise<void>;
+}
+
+/** `onReplies` is called after a batch that stored replies committed. */
+export function createRecorder(deps: TickDeps, summary: TickSummary, onReplies: () => void): Recorder {
+  const buffer: Outcome[] = [];
+  let writing: Promise<void> | undefined;
+  let error: unknown;
+  const write = async () => {
+    while (buffer.length > 0 && error === undefined) {
+      const batch = buffer.splice(0, MAX_BATCH);
+      try {
+        const { recorded } = await recordOutcomes(deps.db.orm, batch, deps.now());
+        let replies = false;
+        for (const o of recorded) {
+          summary.executed++;
+          if (o.result === "SUCCESS") summary.succeeded++;
+          else if (o.nextStatus === "DEAD") summary.dead++;
+          else summary.retried++;
+          if (o.reply) replies = true;
+        }
+        if (replies) onReplies();
+      } catch (err) {
+        error = err;
+      }
+    }
+  };
+  const start = () => {
+    writing ??= write().finally(() => {
+      writing = undefined;
+      // Added while the last statement was finishing: written by a new loop.
+      if (buffer.length > 0 && error === undefined) start();
+    });
+  };
+  return {
+    add(outcome) {
+      buffer.push(outcome);
+      start();
+    },
+    get error() {
+      return error;
+    },
+    async flush() {
+      while (writing) await writing;
+    },
+  };
+}

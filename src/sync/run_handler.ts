@@ -1,0 +1,91 @@
+/**
+ * One attempt of one claimed DOWN row: runs its handler under the handler
+ * timeout and the shutdown signal, and turns what happened into an outcome.
+ */
+import type { RetryParams } from "../config.ts";
+import { LOG_TYPES, type MessageRow } from "../db/schema.ts";
+import { FatalHandlerError, type HandlerResult, RetryableHandlerError } from "../handlers/types.ts";
+import type { TickDeps } from "./deps.ts";
+import { abandoned, dead, failed, type Outcome, succeeded } from "./outcome.ts";
+
+/** Runs the handler of `row` (already claimed: its counter is this attempt's number). Never throws. */
+export async function runHandler(deps: TickDeps, retry: RetryParams, row: MessageRow): Promise<Outcome> {
+  const attempt = row.qtdeTentativaExec;
+  const startedAt = deps.now();
+  const times = () => ({ attempt, startedAt, finishedAt: deps.now() });
+  const handler = deps.handlers.get(row.tipo);
+  if (!handler) return dead(row, times(), { error: `HANDLER_MISSING: No handler for type "${row.tipo}"` });
+  // One controller per attempt, aborted by its own timer or by shutdown; both are removed when the attempt
+  // ends (AbortSignal.timeout or AbortSignal.any would keep a timer or a listener per message alive).
+  const ctl = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctl.abort(new DOMException(`Handler timeout of ${deps.handlerTimeoutMs} ms elapsed`, "TimeoutError"));
+  }, deps.handlerTimeoutMs);
+  const onShutdown = () => ctl.abort(deps.abortSignal?.reason);
+  if (deps.abortSignal?.aborted) onShutdown();
+  else deps.abortSignal?.addEventListener("abort", onShutdown, { once: true });
+  let result: HandlerResult;
+  try {
+    result = await abortable(
+      handler({
+        id: row.id,
+        externalId: row.idExterno ?? undefined,
+        type: row.tipo,
+        correlationId: row.idCorrelacao ?? undefined,
+        content: row.conteudo,
+      }, {
+        attempt,
+        signal: ctl.signal,
+        tenantId: deps.tenantId(),
+        now: deps.now,
+        logger: deps.logger.child({ messageId: row.id, type: row.tipo, attempt }),
+      }),
+      ctl.signal,
+    );
+  } catch (err) {
+    if (deps.abortSignal?.aborted) {
+      // Interrupted by shutdown: the attempt counts (it may have acted) and the row is due again at once.
+      return abandoned(row, times(), {
+        maxAttempts: retry.qtdeTentativasExec,
+        error: `HANDLER_ABORTED: Attempt ${attempt} interrupted by shutdown`,
+        text: `Attempt ${attempt} interrupted by shutdown; due again at once`,
+      });
+    }
+    if (err instanceof FatalHandlerError) return dead(row, times(), { error: `${err.code}: ${err.message}` });
+    const retryable = err instanceof RetryableHandlerError;
+    const code = retryable ? err.code : timedOut ? "HANDLER_TIMEOUT" : "HANDLER_ERROR";
+    const message = timedOut && !retryable
+      ? `Handler did not finish within ${deps.handlerTimeoutMs / 1000} s`
+      : (err as Error)?.message ?? String(err);
+    return failed(row, times(), {
+      retry,
+      error: `${code}: ${message}`,
+      label: `Attempt ${attempt} of ${retry.qtdeTentativasExec} failed`,
+    });
+  } finally {
+    clearTimeout(timer);
+    deps.abortSignal?.removeEventListener("abort", onShutdown);
+  }
+  const logs: Outcome["logs"] = [{ type: LOG_TYPES.info, text: `Attempt ${attempt} succeeded` }];
+  for (const w of result.warnings ?? []) logs.push({ type: LOG_TYPES.warning, text: w });
+  for (const i of result.info ?? []) logs.push({ type: LOG_TYPES.info, text: i });
+  if (result.reply) {
+    logs.push({
+      type: LOG_TYPES.info,
+      text: `Reply "${result.reply.type}" queued for audience "${result.reply.audience}"`,
+    });
+  }
+  return succeeded(row, times(), { logs, reply: result.reply ? { ...result.reply } : undefined });
+}
+
+/** Settles with `p`, or rejects when `signal` aborts (a handler that ignores its signal). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
