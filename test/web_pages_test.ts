@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
-import { basic, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
+import { ADMIN_TOKEN, basic, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
 import { writeTickRecord } from "../src/db/tick_log.ts";
 
 const XSS = "<script>alert(1)</script>";
@@ -48,6 +48,20 @@ dbTest("GET / shows 'Not configured' and no token data when the client is not ac
   assert.ok(html.includes("Not configured"));
   assert.ok(html.includes("SMARTLINK_CLIENT_ID"));
   assert.ok(!html.includes("Token valid until"));
+});
+
+dbTest("GET / and GET /api/status show a drain in progress and how many were fetched so far", async (db) => {
+  const f = fakeDeps(db);
+  const app = createApp(f.deps);
+  assert.ok(!(await page(app, "/")).includes("Draining"));
+  f.state.running = true;
+  f.state.draining = { since: new Date(NOW.getTime() - 90_000), ticks: 3, fetched: 24_512 };
+  const html = await page(app, "/");
+  assert.ok(html.includes("Draining"), "the dashboard says it is draining");
+  assert.ok(html.includes("24512 fetched so far in 3 ticks"), html.slice(html.indexOf("Draining"), 600));
+  const res = await app.request("/api/status", { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const body = await res.json();
+  assert.deepEqual(body.draining, { since: "2025-03-10T12:28:30.000Z", ticks: 3, fetched: 24_512 });
 });
 
 dbTest("GET /messages and /messages/:id show a script in type and content escaped", async (db) => {
