@@ -29,7 +29,6 @@ import { createSmartLinkClient } from "../src/smartlink/client.ts";
 import { loadConfig } from "../src/config.ts";
 import type { TickDeps } from "../src/sync/deps.ts";
 import { tick } from "../src/sync/tick.ts";
-import type { TickSummary } from "../src/sync/summary.ts";
 
 const N = Number(Deno.env.get("BENCH_N") ?? 20_000);
 const N_LATENCY = Number(Deno.env.get("BENCH_N_LATENCY") ?? 5_000);

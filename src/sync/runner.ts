@@ -41,10 +41,10 @@ export interface RunnerOptions {
   onTick?: (summary: TickSummary) => void;
 }
 
-/** Creates the guard around `tick()`. */
 /** Triggers whose tick is followed by a drain when it stopped at the maximum (not a CLI's single tick). */
 const DRAINING_TRIGGERS: readonly TickTrigger[] = ["cron", "api", "admin", "drain"];
 
+/** Creates the guard around `tick()`. */
 export function createTickRunner(options: RunnerOptions): TickRunner {
   let current: Promise<SyncRunResult> | undefined;
   let lastSummary: TickSummary | undefined;

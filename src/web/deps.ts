@@ -15,7 +15,7 @@ export interface SyncControl {
   /** The last finished tick of this process. */
   last(): TickSummary | undefined;
   /** The backlog being drained (ticks following each other at once), if any. */
-  draining(): DrainState | undefined;
+  draining?(): DrainState | undefined;
   /** When the schedule runs the next tick. */
   nextAt(): Date | undefined;
 }

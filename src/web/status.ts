@@ -62,7 +62,7 @@ export async function loadStatus(deps: AppDeps): Promise<StatusSnapshot> {
     lastTick: tick,
     nextTickAt: deps.sync.nextAt(),
     syncRunning: deps.sync.running(),
-    draining: deps.sync.draining(),
+    draining: deps.sync.draining?.(),
     periodMs: schedulePeriodMs(deps, now),
   };
 }
