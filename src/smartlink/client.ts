@@ -137,7 +137,11 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
       "User-Agent": USER_AGENT,
     };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const signal = AbortSignal.timeout(opts.timeoutMs);
+    // A timer cleared when the request ends: AbortSignal.timeout would keep one per request (one per ack)
+    // alive for the whole timeout, tens of thousands of them while a backlog drains.
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new DOMException("Request timed out", "TimeoutError")), opts.timeoutMs);
+    const signal = ctl.signal;
     try {
       // The request carries the token: a redirect is reported, never followed.
       const res = await doFetch(url, { method, headers, body, signal, redirect: "manual" });
@@ -168,6 +172,8 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
         op,
         cause: err,
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,0 +1,166 @@
+/**
+ * `deno run -A bench/soak_bench.ts`: memory of a long-running client. The
+ * real `serve` runs in its own process (fresh database: the first start,
+ * initdb included on PGlite) against the simulator in another; this process
+ * drives SOAK_TICKS (5,000) ticks through `POST /api/sync`, each after
+ * SOAK_TRICKLE (20) new commands: most answered by the `echo` code handler
+ * with a reply sent upstream, one in ten by an http handler whose ERP refuses
+ * connections (retries at SMARTLINK_MINUTES_INTERVAL=0.001, then DEAD). Every
+ * SOAK_PAGES_EVERY (50) ticks it loads the admin pages. RSS of the client
+ * (/proc/<pid>/status) is sampled every SOAK_SAMPLE_EVERY (100) ticks and the
+ * curve printed, with the targets: flat after warm-up (last quarter within
+ * 10 MB of the second), steady ≤ 120 MB on PostgreSQL and ≤ 250 MB on PGlite.
+ *
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) must
+ * allow CREATE DATABASE. BENCH_BACKENDS=postgres,pglite selects the backends.
+ */
+import { sql } from "drizzle-orm";
+import { openDatabase } from "../src/db/client.ts";
+
+const TICKS = Number(Deno.env.get("SOAK_TICKS") ?? 5_000);
+const TRICKLE = Number(Deno.env.get("SOAK_TRICKLE") ?? 20);
+const SAMPLE_EVERY = Number(Deno.env.get("SOAK_SAMPLE_EVERY") ?? 100);
+const PAGES_EVERY = Number(Deno.env.get("SOAK_PAGES_EVERY") ?? 50);
+const BACKENDS = (Deno.env.get("BENCH_BACKENDS") ?? "postgres,pglite").split(",");
+const ADMIN_URL = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const TOKEN = "soak-admin-token-0123456789abcdef";
+
+const port = () => 20000 + Math.floor(Math.random() * 20000);
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  const text = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const field = (name: string) => Number(text.match(new RegExp(`^${name}:\\s+(\\d+) kB`, "m"))![1]) / 1024;
+  return { rss: field("VmRSS"), hwm: field("VmHWM") };
+}
+
+async function waitFor(url: string, init?: RequestInit): Promise<void> {
+  for (let i = 0;; i++) {
+    try {
+      const res = await fetch(url, init);
+      await res.body?.cancel();
+      if (res.status < 500) return;
+    } catch (err) {
+      if (i > 600) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return await fetch(url, { method: "POST", body: JSON.stringify(body), headers });
+}
+
+async function soak(backend: string): Promise<void> {
+  const simPort = port();
+  const sim = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../src/simulator/main.ts", import.meta.url).pathname],
+    env: { SIM_PORT: String(simPort) },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const simBase = `http://127.0.0.1:${simPort}`;
+  const dir = await Deno.makeTempDir({ prefix: "smartlink-soak-" });
+  const dbName = "smartlink_bench_soak";
+  const admin = backend === "postgres" ? await openDatabase({ databaseUrl: ADMIN_URL, maxConnections: 1 }) : undefined;
+  let databaseUrl: string | undefined;
+  if (admin) {
+    await admin.orm.execute(sql.raw(`drop database if exists ${dbName} with (force)`));
+    await admin.orm.execute(sql.raw(`create database ${dbName}`));
+    const u = new URL(ADMIN_URL);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+  }
+  await Deno.writeTextFile(
+    `${dir}/handlers.json`,
+    JSON.stringify({
+      SoakCommand: { kind: "code", name: "echo", reply: { type: "SoakResponse", audience: "SOAK" } },
+      SoakFlaky: { kind: "http", url: "http://127.0.0.1:9/refused", timeoutSeconds: 5 },
+    }),
+  );
+  const clientPort = port();
+  const client = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../src/main.ts", import.meta.url).pathname, "serve"],
+    env: {
+      PORT: String(clientPort),
+      SMARTLINK_ADMIN_TOKEN: TOKEN,
+      SMARTLINK_LINK_URL: simBase,
+      SMARTLINK_RAC_TOKEN_URL: `${simBase}/totvs.rac/connect/token`,
+      SMARTLINK_CLIENT_ID: "sim-client",
+      SMARTLINK_CLIENT_SECRET: "sim-secret",
+      SMARTLINK_HANDLERS: `${dir}/handlers.json`,
+      SMARTLINK_SCHEDULE: "0 0 1 1 *",
+      SMARTLINK_MINUTES_INTERVAL: "0.001",
+      SMARTLINK_LOG_LEVEL: "warn",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SMARTLINK_DATA_DIR: `${dir}/data` }),
+    },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const base = `http://127.0.0.1:${clientPort}`;
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  const basic = { Authorization: `Basic ${btoa(`admin:${TOKEN}`)}` };
+  const samples: { tick: number; rss: number }[] = [];
+  try {
+    await waitFor(`${simBase}/_sim/state`);
+    await waitFor(`${base}/healthz`);
+    const started = rssOf(client.pid);
+    console.log(
+      `${backend.padEnd(8)} after start: RSS ${started.rss.toFixed(0)} MB, peak so far ${started.hwm.toFixed(0)} MB`,
+    );
+    let n = 0;
+    const t0 = performance.now();
+    for (let tick = 1; tick <= TICKS; tick++) {
+      const items = Array.from({ length: TRICKLE }, (_, i) => {
+        const type = i % 10 === 9 ? "SoakFlaky" : "SoakCommand";
+        n++;
+        return {
+          id: `soak-${n}`,
+          type,
+          data: {
+            header: { type, tenantId: "t", generatedOn: new Date().toISOString(), locale: "pt_BR" },
+            content: { requestID: `soak-r${n}`, n, note: "x".repeat(200) },
+          },
+        };
+      });
+      await (await post(`${simBase}/_sim/enqueue`, items)).body?.cancel();
+      const res = await fetch(`${base}/api/sync`, { method: "POST", headers: auth });
+      const summary = await res.json();
+      if (res.status !== 200 || summary.error) throw new Error(`Tick ${tick} failed: ${JSON.stringify(summary)}`);
+      if (tick % PAGES_EVERY === 0) {
+        for (const path of ["/", "/messages", "/history", "/logs", "/messages?status=DEAD"]) {
+          await (await fetch(`${base}${path}`, { headers: basic })).body?.cancel();
+        }
+      }
+      if (tick % SAMPLE_EVERY === 0) samples.push({ tick, rss: rssOf(client.pid).rss });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const peak = rssOf(client.pid).hwm;
+    const curve = samples.map((s) => `${s.tick}:${s.rss.toFixed(0)}`).join(" ");
+    console.log(`${backend.padEnd(8)} RSS (MB) by tick: ${curve}`);
+    const q = Math.floor(samples.length / 4);
+    const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
+    const second = mean(samples.slice(q, 2 * q));
+    const last = mean(samples.slice(3 * q));
+    const steady = Math.max(...samples.slice(q).map((s) => s.rss));
+    const limit = backend === "postgres" ? 120 : 250;
+    console.log(
+      `${backend.padEnd(8)} ${TICKS} ticks × ${TRICKLE} in ${seconds.toFixed(0)} s: second quarter ${
+        second.toFixed(1)
+      } MB · last quarter ${last.toFixed(1)} MB · drift ${(last - second).toFixed(1)} MB (target ≤ 10) · steady max ${
+        steady.toFixed(0)
+      } MB (target ≤ ${limit}) · peak ${peak.toFixed(0)} MB (first start included)`,
+    );
+  } finally {
+    client.kill("SIGTERM");
+    await client.status;
+    sim.kill("SIGTERM");
+    await sim.status;
+    if (admin) {
+      await admin.orm.execute(sql.raw(`drop database if exists ${dbName} with (force)`));
+      await admin.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+for (const backend of BACKENDS) await soak(backend);
