@@ -117,8 +117,8 @@ dbTest("tick() records an UP row whose type cannot be a path segment as a reject
   const flow = await createFlow(db, { handlers: NOOP_HANDLERS });
   try {
     // A row written before publish validated types (the writer is the same insert).
-    const { insertUpstream } = await import("../src/sync/store.ts");
-    await insertUpstream(db, { type: "..", audience: "ack", envelope: '{"id":"x"}' }, flow.clock.now());
+    const { insertUpstream } = await import("../src/db/queue/outbox.ts");
+    await insertUpstream(db.orm, { type: "..", audience: "ack", envelope: '{"id":"x"}' }, flow.clock.now());
     const s = await runTick(flow);
     assert.equal(s.error, undefined);
     assert.equal(s.sendRejected, 1);
