@@ -1,6 +1,6 @@
 /** Purges EXEC and LOG rows older than the retention, batch after batch until none is left. */
 import type { Database } from "../db/client.ts";
-import { purgeHistory } from "./store.ts";
+import { purgeHistory } from "../db/history/purge.ts";
 
 /** Deletes every GTOTVSLINKMESSAGEEXEC and GTOTVSLINKLOG row older than `retentionDays` before `now`. */
 export async function purgeAll(
@@ -11,7 +11,7 @@ export async function purgeAll(
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   const total = { exec: 0, log: 0, cutoff };
   for (;;) {
-    const n = await purgeHistory(db, cutoff);
+    const n = await purgeHistory(db.orm, cutoff);
     total.exec += n.exec;
     total.log += n.log;
     if (n.exec === 0 && n.log === 0) return total;
