@@ -76,7 +76,8 @@ svg.chart .grid-line{stroke:#e6eaee;stroke-width:1}
 svg.chart text{fill:#5d6b7a;font-size:13px;font-family:system-ui,sans-serif}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:13px;color:var(--muted);margin-top:.4rem}
 .legend>span{white-space:nowrap}
-.chart-scroll{overflow-x:auto}
+.chart-scroll{overflow-x:auto;direction:rtl}
+.chart-scroll>svg{direction:ltr}
 .split{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem;align-items:start}
 .kpis{display:flex;flex-wrap:wrap;gap:.5rem 2rem;margin-bottom:.8rem}
 .kpis .label{color:var(--muted);font-size:13px}
@@ -100,5 +101,8 @@ footer{color:var(--muted);font-size:12px;text-align:center;padding:1rem}
  table.stack td:empty{display:none}
  table.stack td>details{min-width:0}
  h1{font-size:1.2rem}
+ .split{grid-template-columns:minmax(0,1fr)}
+ table.counts th,table.counts td{padding:.3rem .35rem;font-size:12px}
+ table.counts td.wrap{min-width:0;overflow-wrap:anywhere}
 }
 `;

@@ -173,7 +173,7 @@ function Queue(props: { s: StatusSnapshot }) {
       </div>
       <div class="split">
         <div class="table-wrap">
-          <table>
+          <table class="counts">
             <thead>
               <tr>
                 <th>Direction</th>
@@ -198,7 +198,7 @@ function Queue(props: { s: StatusSnapshot }) {
         </div>
         {byType.length > 0 && (
           <div class="table-wrap" id="by-type">
-            <table>
+            <table class="counts">
               <thead>
                 <tr>
                   <th>Type</th>
