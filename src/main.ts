@@ -42,7 +42,18 @@ Exit codes: 0 done · 1 failed · 2 usage or configuration error · 3 not activa
 
 const print = (line: string) => console.log(line);
 
-const COMMANDS = new Set(["serve", "sync", "migrate", "doctor", "status", "retry", "discard", "purge", "healthcheck"]);
+const COMMANDS = new Set([
+  "serve",
+  "sync",
+  "migrate",
+  "doctor",
+  "status",
+  "retry",
+  "discard",
+  "purge",
+  "capture",
+  "healthcheck",
+]);
 
 async function main(args: string[]): Promise<number> {
   const name = invocation({
@@ -95,6 +106,8 @@ async function main(args: string[]): Promise<number> {
         return await actionCommand(command, options);
       case "purge":
         return await purgeCommand(options);
+      case "capture":
+        return await captureCommand(options);
       default:
         return await healthcheckCommand(config, rest);
     }

@@ -193,3 +193,23 @@ dbTest("cli capture --ticks N --out FILE runs N ticks, writes the capture and pr
   }
   void db;
 });
+
+Deno.test("deno task cli capture is wired: without --out it prints the usage and exits 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "smartlink-capture-main-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../src/main.ts", import.meta.url).pathname, "capture", "--ticks", "1"],
+      env: { SMARTLINK_DATA_DIR: dir },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2, new TextDecoder().decode(out.stderr));
+    assert.match(
+      new TextDecoder().decode(out.stdout),
+      /Usage: deno task cli capture --ticks N --out FILE.*--out is missing/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
