@@ -17,6 +17,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { createLogger } from "../src/log.ts";
 import { createApp } from "../src/web/app.tsx";
 import type { AppDeps } from "../src/web/deps.ts";
+import { fixedActivationControl } from "../test/helpers/web_deps.ts";
 
 const URL_ = Deno.env.get("DATABASE_URL") || "postgres://postgres@127.0.0.1:5432/test";
 const EXEC_ROWS = Number(Deno.env.get("BENCH_EXEC_ROWS") ?? 1_000_000);
@@ -139,6 +140,7 @@ async function main() {
         tokenValidUntil: new Date(now.getTime() + 3_600_000),
         subscriptions: [],
       }),
+      activationControl: fixedActivationControl(),
       retryParams: () => DEFAULT_RETRY,
     };
     const app = createApp(deps);

@@ -17,6 +17,7 @@ import {
   type WireProfile,
 } from "./profile/wire_profile.ts";
 import { isMessageType, MESSAGE_TYPE_RULE } from "./message_type.ts";
+import { parseSecretKey, SECRET_KEY_HOWTO } from "./secrets/secret_key.ts";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -39,21 +40,27 @@ export const DEFAULT_RETRY: RetryParams = Object.freeze({
 /** Acks in flight at once unless `SMARTLINK_ACK_CONCURRENCY` says otherwise (see `deno task bench`). */
 export const DEFAULT_ACK_CONCURRENCY = 32;
 
-const DEFAULT_URLS: Record<Environment, { link: string; rac: string }> = {
+export const ENVIRONMENTS: readonly Environment[] = ["prod", "staging", "dev"];
+
+export const DEFAULT_URLS: Readonly<Record<Environment, { link: string; rac: string }>> = Object.freeze({
   prod: { link: "https://link.totvs.app", rac: "https://admin.rac.totvs.app/totvs.rac/connect/token" },
   staging: {
     link: "https://link.staging.totvs.app",
     rac: "https://admin.rac.staging.totvs.app/totvs.rac/connect/token",
   },
   dev: { link: "https://link.dev.totvs.app", rac: "https://admin.rac.dev.totvs.app/totvs.rac/connect/token" },
-};
+});
 
 export interface Config {
   env: Environment;
   linkUrl: string;
   racTokenUrl: string;
+  /** Set in the environment (`SMARTLINK_ENV`, `SMARTLINK_LINK_URL`, `SMARTLINK_RAC_TOKEN_URL`): they win over stored credentials' URLs. */
+  urlsFromEnv: { env: boolean; link: boolean; rac: boolean };
   clientId?: string;
   clientSecret?: string;
+  /** `SMARTLINK_SECRET_KEY(_FILE)`: 32 bytes that encrypt stored credentials. */
+  secretKey?: Uint8Array<ArrayBuffer>;
   /** Explicit `SMARTLINK_SUBSCRIPTIONS`; undefined means "the types that have a handler". */
   subscriptions?: string[];
   handlersPath?: string;
@@ -109,6 +116,7 @@ const SECRET_VARIABLES = new Set([
   "SMARTLINK_ADMIN_TOKEN",
   "SMARTLINK_CLIENT_ID",
   "SMARTLINK_ALERT_WEBHOOK",
+  "SMARTLINK_SECRET_KEY",
 ]);
 
 function field<T>(env: Env, name: string, expected: string, schema: v.GenericSchema<string, T>, fallback: T): T {
@@ -281,6 +289,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     const missing = clientId === undefined ? "SMARTLINK_CLIENT_ID" : "SMARTLINK_CLIENT_SECRET";
     throw new ConfigError(missing, "a value too (client id and secret go together)");
   }
+  const secretKeyText = secret(env, "SMARTLINK_SECRET_KEY", readTextFile);
+  const secretKey = secretKeyText === undefined ? undefined : parseSecretKey(secretKeyText);
+  if (secretKeyText !== undefined && secretKey === undefined) {
+    const name = env.SMARTLINK_SECRET_KEY_FILE ? "SMARTLINK_SECRET_KEY_FILE" : "SMARTLINK_SECRET_KEY";
+    throw new ConfigError(name, SECRET_KEY_HOWTO);
+  }
   const adminToken = secret(env, "SMARTLINK_ADMIN_TOKEN", readTextFile);
   if (adminToken !== undefined && adminToken.length < 12) {
     throw new ConfigError("SMARTLINK_ADMIN_TOKEN", "at least 12 characters");
@@ -296,8 +310,14 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     env: environment,
     linkUrl: field(env, "SMARTLINK_LINK_URL", "an http(s) URL", httpUrl, urls.link),
     racTokenUrl: field(env, "SMARTLINK_RAC_TOKEN_URL", "an http(s) URL", httpUrl, urls.rac),
+    urlsFromEnv: {
+      env: !!env.SMARTLINK_ENV?.trim(),
+      link: !!env.SMARTLINK_LINK_URL?.trim(),
+      rac: !!env.SMARTLINK_RAC_TOKEN_URL?.trim(),
+    },
     clientId,
     clientSecret,
+    secretKey,
     subscriptions,
     handlersPath: env.SMARTLINK_HANDLERS?.trim() || undefined,
     configSource,
@@ -366,9 +386,4 @@ export function assertServeSafe(config: Config): void {
 /** Effective retry parameters: environment > config file > defaults. */
 export function resolveRetry(overrides: Partial<RetryParams>, file: Partial<RetryParams> | undefined): RetryParams {
   return { ...DEFAULT_RETRY, ...file, ...overrides };
-}
-
-/** True when client id and secret are configured ("activated"). */
-export function isActivated(config: Config): boolean {
-  return config.clientId !== undefined && config.clientSecret !== undefined;
 }

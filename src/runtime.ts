@@ -1,10 +1,16 @@
 /**
  * Builds the running client from a validated `Config`: database (migrated),
- * RAC token provider, Smart Link client, setup tracker, handlers, remote
- * config and the tick runner. `serve`, `sync` and `doctor` share it.
+ * credentials (environment or stored, read again before every tick), RAC
+ * token provider, Smart Link client, setup tracker, handlers, remote config
+ * and the tick runner. `serve`, `sync` and `doctor` share it.
  */
+import { activateCredentials } from "./activation/activate.ts";
+import type { Credentials } from "./activation/credentials.ts";
+import { createCredentialsSource, type CredentialsSource } from "./activation/credentials_source.ts";
+import { deactivateCredentials } from "./activation/deactivate.ts";
+import { testCredentials, type TestDeps } from "./activation/test_credentials.ts";
 import { type AppConfigSource, createAppConfigSource } from "./app_config.ts";
-import { type Config, ConfigError, isActivated, resolveRetry, type RetryParams } from "./config.ts";
+import { type Config, ConfigError, resolveRetry, type RetryParams } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { instrumentHandlers } from "./handlers/instrument.ts";
@@ -14,6 +20,7 @@ import { type Connection, createConnection } from "./capture/connection.ts";
 import type { ConnectionReport } from "./capture/connection_stats.ts";
 import { createKnownSecretRedactor } from "./capture/known_secrets.ts";
 import { readGetShape, writeGetShape } from "./db/connection_store.ts";
+import { logOperatorAction } from "./db/message_actions.ts";
 import { errorFields, type Logger } from "./log.ts";
 import { createTokenProvider, type TokenProvider } from "./rac/token_provider.ts";
 import { createSmartLinkClient, type SmartLinkClient } from "./smartlink/client.ts";
@@ -25,7 +32,7 @@ import { publishMessage } from "./sync/publish.ts";
 import { createTickRunner, type TickRunner } from "./sync/runner.ts";
 import { createSetupTracker, type SetupTracker } from "./sync/setup.ts";
 import type { PublishInput } from "./sync/deps.ts";
-import type { Activation } from "./web/deps.ts";
+import type { Activation, ActivationControl, AppDeps } from "./web/deps.ts";
 
 export interface Runtime {
   config: Config;
@@ -36,6 +43,12 @@ export interface Runtime {
   client?: SmartLinkClient;
   setup?: SetupTracker;
   appConfig?: AppConfigSource;
+  credentials: CredentialsSource;
+  /** Reads the credentials again and rewires the token provider and client when they changed. */
+  refreshCredentials(): Promise<void>;
+  /** The activation page's port: test, activate, deactivate. */
+  activationControl: ActivationControl;
+  /** Runs `refreshCredentials()` before every tick. */
   runner: TickRunner;
   /** Counters and histograms of this process, for `/metrics`. */
   metrics: SyncMetrics;
@@ -60,6 +73,13 @@ export interface RuntimeOptions {
   db?: Database;
   /** This process's name in `EXECUTOR`. */
   executor?: string;
+}
+
+interface Wiring {
+  creds: Credentials;
+  tokens: TokenProvider;
+  client: SmartLinkClient;
+  setup: SetupTracker;
 }
 
 /** Opens and wires everything. @throws ConfigError, HandlersConfigError, AppConfigError, DatabaseError */
@@ -91,29 +111,37 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   const subscriptions = config.subscriptions ?? [...handlers.keys()];
-  let tokens: TokenProvider | undefined;
-  let client: SmartLinkClient | undefined;
-  let setup: SetupTracker | undefined;
   let connection: Connection;
+  let wired: Wiring | undefined;
+  const redactor = createKnownSecretRedactor([config.clientSecret, config.adminToken]);
   try {
-    connection = openConnection(config, db, logger, now);
+    connection = openConnection(config, db, logger, now, redactor, () => wired?.creds);
   } catch (err) {
     if (!options.db) await db.close().catch(() => {});
     throw err;
   }
   const linkFetch = connection.wrap(doFetch);
-  if (isActivated(config)) {
-    tokens = createTokenProvider({
-      tokenUrl: config.racTokenUrl,
-      clientId: config.clientId!,
-      clientSecret: config.clientSecret!,
+  // Every secret typed in or loaded joins the redactor of captured exchanges.
+  const credentials = createCredentialsSource({ config, db, logger, onSecret: redactor.add });
+  /** A token provider, client and setup tracker for the credentials in effect, rebuilt when they change. */
+  const rewire = () => {
+    const creds = credentials.current();
+    if (creds === wired?.creds) return;
+    if (!creds) {
+      wired = undefined;
+      return;
+    }
+    const tokens = createTokenProvider({
+      tokenUrl: creds.racTokenUrl,
+      clientId: creds.clientId,
+      clientSecret: creds.clientSecret,
       fetch: linkFetch,
       now: () => now().getTime(),
       timeoutMs: config.httpTimeoutMs,
       logger,
     });
-    client = createSmartLinkClient({
-      baseUrl: config.linkUrl,
+    const client = createSmartLinkClient({
+      baseUrl: creds.linkUrl,
       profile: config.profile,
       fetch: linkFetch,
       tokens,
@@ -122,10 +150,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
       now: () => now().getTime(),
     });
-    setup = createSetupTracker({ setup: (t) => client!.setup(t), subscriptions, now, logger });
-  }
+    const setup = createSetupTracker({ setup: (t) => client.setup(t), subscriptions, now, logger });
+    wired = { creds, tokens, client, setup };
+  };
+  const refreshCredentials = async () => {
+    await credentials.refresh();
+    rewire();
+  };
+  await refreshCredentials();
   const retryParams = () => resolveRetry(config.retryOverrides, appConfig?.current());
-  const tenantId = () => tokens?.state().tenantId;
+  const tenantId = () => wired?.tokens.state().tenantId;
   const executor = options.executor ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
 
   const alerts = config.alertWebhook
@@ -137,7 +171,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       failedTicks: config.alertFailedTicks,
       periodMs: (at) => parseCron(config.schedule).periodMs(at),
       tokenFailure: () => {
-        const t = tokens?.state();
+        const t = wired?.tokens.state();
         const failing = t?.lastErrorAt && (!t.lastSuccessAt || t.lastErrorAt > t.lastSuccessAt);
         return failing ? { code: t?.lastErrorCode ?? "RAC_ERROR" } : undefined;
       },
@@ -146,18 +180,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const metrics = createSyncMetrics();
   const tracedHandlers = instrumentHandlers(handlers, metrics.observeHandler);
-  const runner = createTickRunner({
+  const inner = createTickRunner({
     db,
     logger,
-    activated: () => client !== undefined,
+    activated: () => wired !== undefined,
     onTick: (summary) => {
       metrics.observeTick(summary);
       alerts?.onTick(summary);
     },
     deps: () => ({
       db,
-      client: client!,
-      setup: setup!,
+      client: wired!.client,
+      setup: wired!.setup,
       handlers: tracedHandlers,
       now,
       logger,
@@ -172,26 +206,85 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }),
   });
 
+  const runner: TickRunner = {
+    ...inner,
+    async run(trigger, tickOptions) {
+      // Credentials activated, changed or removed elsewhere (page, CLI, the other process) apply from here.
+      await refreshCredentials().catch((err) =>
+        logger.warn("Credentials not refreshed before the tick", errorFields(err))
+      );
+      return inner.run(trigger, tickOptions);
+    },
+  };
+
+  const testDeps = (): TestDeps => ({
+    fetch: doFetch,
+    now,
+    timeoutMs: config.httpTimeoutMs,
+    profile: config.profile,
+    subscriptions: wired?.setup.state().subscriptions ?? subscriptions,
+    maxMessageBytes: config.maxMessageBytes,
+    logger,
+  });
+  const activationControl: ActivationControl = {
+    view: () => credentials.view(),
+    async test(input, actor) {
+      redactor.add(input.clientSecret);
+      const result = await testCredentials(input, testDeps());
+      await logOperatorAction(
+        db,
+        "activation-test",
+        result.ok
+          ? `Credentials test passed for client id "${input.clientId}"`
+          : `Credentials test failed: ${result.message}`,
+        { now: now(), actor, failed: !result.ok, detail: { clientId: input.clientId, env: input.env, ok: result.ok } },
+      );
+      return result;
+    },
+    async activate(input, actor) {
+      redactor.add(input.clientSecret);
+      const result = await activateCredentials(db, input, { ...testDeps(), key: await credentials.key(), actor });
+      if (result.ok) await refreshCredentials();
+      return result;
+    },
+    async deactivate(actor) {
+      const removed = await deactivateCredentials(db, { now, actor });
+      await refreshCredentials();
+      return removed;
+    },
+  };
+
   return {
     config,
     db,
     logger,
     handlers,
-    tokens,
-    client,
-    setup,
+    get tokens() {
+      return wired?.tokens;
+    },
+    get client() {
+      return wired?.client;
+    },
+    get setup() {
+      return wired?.setup;
+    },
     appConfig,
+    credentials,
+    refreshCredentials,
+    activationControl,
     runner,
     metrics,
     alerts,
     now,
     retryParams,
     activation(): Activation {
-      const t = tokens?.state();
-      const s = setup?.state();
+      const t = wired?.tokens.state();
+      const s = wired?.setup.state();
       const tokenFailed = t?.lastErrorAt && (!t.lastSuccessAt || t.lastErrorAt > t.lastSuccessAt);
       return {
-        activated: client !== undefined,
+        activated: wired !== undefined,
+        source: wired?.creds.source,
+        credentialsProblem: credentials.view().problem,
         tenantId: t?.tenantId,
         tokenValidUntil: t?.validUntil,
         tokenError: tokenFailed ? t?.lastError : undefined,
@@ -231,12 +324,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
  * Observes every exchange with RAC and the Smart Link Server (Connection page, `SMARTLINK_CAPTURE`), redacted;
  * stores each new `get` shape for `doctor`. @throws ConfigError when the capture file cannot be opened
  */
-function openConnection(config: Config, db: Database, logger: Logger, now: () => Date): Connection {
-  const redactor = createKnownSecretRedactor([config.clientSecret, config.adminToken]);
+function openConnection(
+  config: Config,
+  db: Database,
+  logger: Logger,
+  now: () => Date,
+  redactor: ReturnType<typeof createKnownSecretRedactor>,
+  current: () => { racTokenUrl: string; linkUrl: string } | undefined,
+): Connection {
   try {
     return createConnection({
-      tokenUrl: config.racTokenUrl,
-      linkUrl: config.linkUrl,
+      urls: () => {
+        const c = current();
+        return { tokenUrl: c?.racTokenUrl ?? config.racTokenUrl, linkUrl: c?.linkUrl ?? config.linkUrl };
+      },
       profile: config.profile,
       redact: redactor.redact,
       learnSecret: redactor.add,
@@ -252,4 +353,28 @@ function openConnection(config: Config, db: Database, logger: Logger, now: () =>
   } catch (err) {
     throw new ConfigError("SMARTLINK_CAPTURE", `a file that can be created or appended to (${(err as Error).message})`);
   }
+}
+
+/** What the HTTP surface needs, from a runtime; `nextAt` is the schedule's next tick. */
+export function runtimeAppDeps(runtime: Runtime, nextAt: () => Date | undefined): AppDeps {
+  return {
+    db: runtime.db,
+    config: runtime.config,
+    logger: runtime.logger,
+    now: runtime.now,
+    sync: {
+      run: (trigger) => runtime.runner.run(trigger),
+      running: () => runtime.runner.running(),
+      last: () => runtime.runner.last(),
+      draining: () => runtime.runner.draining(),
+      nextAt,
+    },
+    publish: (input) => runtime.publish(input),
+    activation: () => runtime.activation(),
+    activationControl: runtime.activationControl,
+    retryParams: () => runtime.retryParams(),
+    connection: () => runtime.connection(),
+    metrics: runtime.metrics,
+    alerts: runtime.alerts ? () => runtime.alerts!.status() : undefined,
+  };
 }

@@ -16,7 +16,7 @@ import { sql } from "drizzle-orm";
 import { loadConfig } from "../src/config.ts";
 import { type Database, openDatabase } from "../src/db/client.ts";
 import { createMemoryLogger } from "../src/log.ts";
-import { createRuntime, type Runtime } from "../src/runtime.ts";
+import { createRuntime, type Runtime, runtimeAppDeps } from "../src/runtime.ts";
 import { createSimulator } from "../src/simulator/app.ts";
 import { createFakeErp } from "../src/simulator/erp.ts";
 import { createApp } from "../src/web/app.tsx";
@@ -106,22 +106,7 @@ async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
     const logger = createMemoryLogger("info");
     runtime = await createRuntime({ config, logger, env: () => undefined, fetch: route, now: clock.now, db });
     const rt = runtime;
-    const app = createApp({
-      db: rt.db,
-      config,
-      logger,
-      now: rt.now,
-      sync: {
-        run: (trigger) => rt.runner.run(trigger),
-        running: () => rt.runner.running(),
-        last: () => rt.runner.last(),
-        nextAt: () => undefined,
-        draining: () => rt.runner.draining(),
-      },
-      publish: (input) => rt.publish(input),
-      activation: () => rt.activation(),
-      retryParams: () => rt.retryParams(),
-    });
+    const app = createApp(runtimeAppDeps(rt, () => undefined));
     sim.generate("SGDPMaskCommand", MESSAGES);
     const commands = sim.state.queue.map((q) => q.item as Rig["commands"][number]);
     const direct = fresh.db;

@@ -9,6 +9,7 @@ import { createMemoryLogger } from "../src/log.ts";
 import { createSyncMetrics } from "../src/sync/metrics.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { Counter, Histogram } from "../src/telemetry/prometheus.ts";
+import { runtimeAppDeps } from "../src/runtime.ts";
 import { createApp } from "../src/web/app.tsx";
 import { sampleMetrics } from "../scripts/metrics_sample.ts";
 import { dbTest } from "./helpers/db.ts";
@@ -95,22 +96,7 @@ dbTest("GET /metrics of a running client counts its ticks, acks, sends and handl
     flow.sim.generate("SGDPMaskCommand", 3);
     flow.erp.failNext(1, 503, "busy");
     await runTick(flow);
-    const app = createApp({
-      db,
-      config: flow.runtime.config,
-      logger: flow.logger,
-      now: flow.runtime.now,
-      sync: {
-        run: () => flow.runtime.runner.run("api"),
-        running: () => false,
-        last: () => undefined,
-        nextAt: () => undefined,
-      },
-      publish: (input) => flow.runtime.publish(input),
-      activation: () => flow.runtime.activation(),
-      retryParams: () => flow.runtime.retryParams(),
-      metrics: flow.runtime.metrics,
-    });
+    const app = createApp(runtimeAppDeps(flow.runtime, () => undefined));
     const text = await (await app.request("/metrics", {}, { remoteAddr: { hostname: "127.0.0.1" } })).text();
     assert.match(text, /^smartlink_ticks_total\{outcome="ok"\} 1$/m);
     assert.match(text, /^smartlink_acks_total\{outcome="acked"\} 3$/m);

@@ -132,7 +132,10 @@ Deno.test({
 
       const inactive = await doctor({ SMARTLINK_DATA_DIR: `${dir}/b` });
       assert.equal(inactive.code, 1);
-      assert.match(inactive.text, /^FAIL +activation: not activated: set SMARTLINK_CLIENT_ID/m);
+      assert.match(
+        inactive.text,
+        /^FAIL +activation: not activated: run "deno task cli activate".*SMARTLINK_CLIENT_ID/m,
+      );
 
       await Deno.writeTextFile(`${dir}/bad.json`, '{"X":{"kind":"ftp"}}');
       const bad = await doctor({ SMARTLINK_DATA_DIR: `${dir}/c`, SMARTLINK_HANDLERS: `${dir}/bad.json` });

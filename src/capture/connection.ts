@@ -12,8 +12,8 @@ import type { Exchange, Redact } from "./exchange.ts";
 import { observeFetch } from "./observed_fetch.ts";
 
 export interface ConnectionOptions {
-  tokenUrl: string;
-  linkUrl: string;
+  /** The RAC token URL and Smart Link base in effect; read per exchange (stored credentials bring their own). */
+  urls: () => { tokenUrl: string; linkUrl: string };
   profile: WireProfile;
   redact: Redact;
   /** `SMARTLINK_CAPTURE`: the file that receives every exchange as a JSON line. */
@@ -52,7 +52,13 @@ export function createConnection(options: ConnectionOptions): Connection {
   const capture = options.capturePath ? openCaptureFile(options.capturePath) : undefined;
   const observers: ((e: Exchange) => void)[] = [(e) => stats.observe(e)];
   if (capture) observers.push((e) => capture.write(e));
-  const classify = createOpClassifier(options.tokenUrl, options.linkUrl, options.profile);
+  let classifier: { key: string; classify: ReturnType<typeof createOpClassifier> } | undefined;
+  const classify: ReturnType<typeof createOpClassifier> = (method, url) => {
+    const { tokenUrl, linkUrl } = options.urls();
+    const key = `${tokenUrl} ${linkUrl}`;
+    if (classifier?.key !== key) classifier = { key, classify: createOpClassifier(tokenUrl, linkUrl, options.profile) };
+    return classifier.classify(method, url);
+  };
   return {
     wrap: (inner) =>
       observeFetch(inner, {

@@ -76,24 +76,34 @@ async function runtimeChecks(runtime: Runtime, env: (name: string) => string | u
     const error = runtime.appConfig.lastError();
     add(error ? "WARN" : "OK", "remote config", error ?? `retry parameters ${JSON.stringify(runtime.retryParams())}`);
   }
-  if (!runtime.tokens || !runtime.setup) {
+  await runtime.refreshCredentials();
+  const creds = runtime.credentials.current();
+  if (!runtime.tokens || !runtime.setup || !creds) {
     add(
       "FAIL",
       "activation",
-      "not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET (or their _FILE variants)",
+      runtime.activation().credentialsProblem ??
+        'not activated: run "deno task cli activate", open the admin page\'s /activation, or set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET (or their _FILE variants)',
     );
     add("SKIP", "token", "no credentials");
     add("SKIP", "setup", "no credentials");
     return;
   }
-  add("OK", "activation", "client id and secret configured");
+  const view = runtime.credentials.view();
+  add(
+    "OK",
+    "activation",
+    creds.source === "env"
+      ? `client id "${creds.clientId}" and secret from the environment`
+      : `client id "${creds.clientId}" stored in the database (${creds.env}), secret encrypted under key id "${view.storedKeyId}"`,
+  );
   try {
     await runtime.tokens.getToken();
     const s = runtime.tokens.state();
     add(
       "OK",
       "token",
-      `obtained from ${config.racTokenUrl}; valid until ${s.validUntil?.toISOString()}; tenant ${
+      `obtained from ${creds.racTokenUrl}; valid until ${s.validUntil?.toISOString()}; tenant ${
         s.tenantId ?? "(no tenant claim)"
       }`,
     );
@@ -108,7 +118,7 @@ async function runtimeChecks(runtime: Runtime, env: (name: string) => string | u
     add(
       "OK",
       "setup",
-      `accepted by ${config.linkUrl}; subscriptions: ${runtime.activation().subscriptions.join(", ") || "(none)"}`,
+      `accepted by ${creds.linkUrl}; subscriptions: ${runtime.activation().subscriptions.join(", ") || "(none)"}`,
     );
   } catch (err) {
     add("FAIL", "setup", (err as Error).message);

@@ -6,7 +6,7 @@
 import { assertServeSafe, type Config } from "../config.ts";
 import { parseCron } from "../cron.ts";
 import { errorFields, type Logger } from "../log.ts";
-import { createRuntime, type Runtime } from "../runtime.ts";
+import { createRuntime, type Runtime, runtimeAppDeps } from "../runtime.ts";
 import { createApp } from "../web/app.tsx";
 import { runChecks } from "./doctor_checks.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
@@ -52,24 +52,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
     throw err;
   }
   const app = createApp({
-    db: runtime.db,
-    config,
-    logger,
-    now: runtime.now,
-    sync: {
-      run: (trigger) => runtime.runner.run(trigger),
-      running: () => runtime.runner.running(),
-      last: () => runtime.runner.last(),
-      draining: () => runtime.runner.draining(),
-      nextAt: () => schedule.next(runtime.now()),
-    },
-    publish: (input) => runtime.publish(input),
-    activation: () => runtime.activation(),
-    retryParams: () => runtime.retryParams(),
+    ...runtimeAppDeps(runtime, () => schedule.next(runtime.now())),
     doctor: () => runChecks(runtime, options.env),
-    connection: () => runtime.connection(),
-    metrics: runtime.metrics,
-    alerts: runtime.alerts ? () => runtime.alerts!.status() : undefined,
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -100,7 +84,9 @@ export async function startService(options: ServeOptions): Promise<Service> {
     nextTick: schedule.next(runtime.now()).toISOString(),
   });
   if (!activation.activated) {
-    logger.warn("Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET to sync");
+    logger.warn(`Not activated: open ${url}/activation (or run "deno task cli activate") to sync`, {
+      problem: activation.credentialsProblem,
+    });
   } else {
     runtime.setup!.ensure().catch((err) =>
       logger.warn("Setup failed at start; retried by the next tick", errorFields(err))

@@ -1,6 +1,10 @@
 /** What the HTTP surface needs from the rest of the program; the composition root (`runtime.ts`) provides it. */
 import type { ConnectionReport } from "../capture/connection_stats.ts";
+import type { ActivateResult } from "../activation/activate.ts";
+import type { CredentialsInput, CredentialsView } from "../activation/credentials.ts";
+import type { TestResult } from "../activation/test_credentials.ts";
 import type { Config, RetryParams } from "../config.ts";
+import type { Actor } from "../db/message_actions.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import type { DrainState, PublishInput, SyncRunResult } from "../sync/deps.ts";
@@ -39,8 +43,12 @@ export interface DoctorCheck {
 }
 
 export interface Activation {
-  /** Client id and secret configured. */
+  /** Client id and secret configured (environment, or stored and readable). */
   activated: boolean;
+  /** Where the credentials in effect come from. */
+  source?: "env" | "stored";
+  /** Why stored credentials cannot be used (no key, another key, a damaged row). */
+  credentialsProblem?: string;
   tenantId?: string;
   tokenValidUntil?: Date;
   tokenError?: string;
@@ -53,6 +61,17 @@ export interface Activation {
   subscriptions: readonly string[];
 }
 
+/** The activation page's operations (runtime.ts); none returns or logs the secret. */
+export interface ActivationControl {
+  view(): CredentialsView;
+  /** Takes a token and calls setup with `input`; stores nothing. */
+  test(input: CredentialsInput, actor: Actor): Promise<TestResult>;
+  /** Tests, then stores encrypted; this process rewires at once, the others at their next tick. */
+  activate(input: CredentialsInput, actor: Actor): Promise<ActivateResult>;
+  /** Removes the stored credentials; false when none were stored. Messages stay. */
+  deactivate(actor: Actor): Promise<boolean>;
+}
+
 export interface AppDeps {
   db: Database;
   config: Config;
@@ -62,6 +81,7 @@ export interface AppDeps {
   /** Stores an UP row and asks for an immediate flush; returns the local id. */
   publish(input: PublishInput): Promise<{ id: string }>;
   activation(): Activation;
+  activationControl: ActivationControl;
   retryParams(): RetryParams;
   /** Alert delivery as the dashboard shows it; absent when SMARTLINK_ALERT_WEBHOOK is not set. */
   alerts?: () => AlertsView;

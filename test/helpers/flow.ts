@@ -29,13 +29,30 @@ export const TPD_HANDLERS = {
   SGDPLogsCommand: { kind: "http", url: `${ERP}/sgdp/logs`, reply: { type: "SGDPLogsResponse", audience: "SGDP" } },
 };
 
-export async function createFlow(
-  db: Database,
-  options: { env?: Record<string, string>; handlers?: unknown; start?: Date; variant?: SimVariant } = {},
-): Promise<Flow> {
+export interface FlowOptions {
+  env?: Record<string, string>;
+  handlers?: unknown;
+  start?: Date;
+  /** False: no SMARTLINK_CLIENT_ID/SECRET in the environment (activate through the page or CLI). */
+  envCredentials?: boolean;
+  /** The tenant's secret the simulator accepts (default "sim-secret"). */
+  clientSecret?: string;
+  /** Share one simulator between two flows (an active/passive pair). */
+  sim?: Simulator;
+  executor?: string;
+  variant?: SimVariant;
+}
+
+export async function createFlow(db: Database, options: FlowOptions = {}): Promise<Flow> {
   let t = (options.start ?? new Date("2026-01-05T10:00:00.000Z")).getTime();
   const clock = { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
-  const sim = createSimulator({ now: () => t, issuer: `${SIM}/totvs.rac`, variant: options.variant });
+  const sim = options.sim ??
+    createSimulator({
+      now: () => t,
+      issuer: `${SIM}/totvs.rac`,
+      clientSecret: options.clientSecret,
+      variant: options.variant,
+    });
   const erp = createFakeErp(clock.now);
   const dir = await Deno.makeTempDir({ prefix: "smartlink-flow-" });
   const handlersPath = `${dir}/handlers.json`;
@@ -43,8 +60,10 @@ export async function createFlow(
   const env: Record<string, string> = {
     SMARTLINK_LINK_URL: SIM,
     SMARTLINK_RAC_TOKEN_URL: `${SIM}/totvs.rac/connect/token`,
-    SMARTLINK_CLIENT_ID: "sim-client",
-    SMARTLINK_CLIENT_SECRET: "sim-secret",
+    ...(options.envCredentials === false ? {} : {
+      SMARTLINK_CLIENT_ID: "sim-client",
+      SMARTLINK_CLIENT_SECRET: options.clientSecret ?? "sim-secret",
+    }),
     SMARTLINK_HANDLERS: handlersPath,
     SMARTLINK_HTTP_TIMEOUT_S: "5",
     SMARTLINK_HANDLER_TIMEOUT_S: "5",
@@ -66,7 +85,7 @@ export async function createFlow(
     fetch: fetchFn,
     now: clock.now,
     db,
-    executor: "flow-test",
+    executor: options.executor ?? "flow-test",
   });
   return {
     runtime,

@@ -16,7 +16,15 @@ import {
 } from "../../src/db/schema.ts";
 import { createMemoryLogger } from "../../src/log.ts";
 import { emptySummary, type TickSummary } from "../../src/sync/summary.ts";
-import type { Activation, AppDeps, DrainState, PublishInput, SyncRunResult } from "../../src/web/deps.ts";
+import type { CredentialsView } from "../../src/activation/credentials.ts";
+import type {
+  Activation,
+  ActivationControl,
+  AppDeps,
+  DrainState,
+  PublishInput,
+  SyncRunResult,
+} from "../../src/web/deps.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const NOW = new Date("2025-03-10T12:30:00.000Z");
@@ -91,9 +99,18 @@ export function fakeDeps(
       return Promise.resolve({ id: crypto.randomUUID() });
     },
     activation: () => state.activation,
+    activationControl: fixedActivationControl(),
     retryParams: () => DEFAULT_RETRY,
   };
   return { deps, state, syncCalls, published, logger };
+}
+
+/** An activation port whose credentials come from the environment: the page only shows them. */
+export function fixedActivationControl(
+  view: CredentialsView = { source: "env", clientId: "client-id" },
+): ActivationControl {
+  const refuse = () => Promise.reject(new Error("fixedActivationControl: credentials come from the environment"));
+  return { view: () => view, test: refuse, activate: refuse, deactivate: refuse };
 }
 
 // ---------------------------------------------------------------- seeding
