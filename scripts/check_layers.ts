@@ -1,7 +1,7 @@
 /**
  * Checks that the modules of `src/` keep the architecture: no import cycle,
  * and no import that points up the layers
- * `main → cli/simulator → runtime → web → sync → smartlink/handlers/rac → db → base`
+ * `main → cli/simulator → runtime → web → sync/activation → smartlink/handlers/rac → db → base`
  * (`runtime.ts` is the one composition root that the commands share).
  * Type-only imports count too: a type owned by an upper layer is still an
  * upward dependency. Run by `deno task ok`; exits 1 with one line per finding.
@@ -19,6 +19,7 @@ const RANKS: readonly [prefix: string, rank: number][] = [
   ["runtime.ts", 5],
   ["web/", 4],
   ["sync/", 3],
+  ["activation/", 3],
   ["smartlink/", 2],
   ["handlers/", 2],
   ["rac/", 2],
