@@ -6,52 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import type { CredentialsInput } from "../src/activation/credentials.ts";
 import { rotateKey } from "../src/activation/rotate_key.ts";
-import type { Database } from "../src/db/client.ts";
 import { readStoredCredentials } from "../src/db/credentials_store.ts";
 import { importSecretKey, parseSecretKey } from "../src/secrets/secret_key.ts";
 import { generateCommand } from "../src/simulator/generator.ts";
+import { everything, KEY_A, KEY_B, pageFlow, SECRET, simInput } from "./helpers/activation.ts";
 import { dbTest } from "./helpers/db.ts";
-import { createFlow, type Flow, runTick, SIM } from "./helpers/flow.ts";
-import { insertMessage } from "./helpers/web_deps.ts";
+import { createFlow, runTick } from "./helpers/flow.ts";
 
-export const SECRET = "Tenant-S3cret-Value-7Q";
-export const KEY_A = btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => 200 - i)));
-export const KEY_B = "0123456789abcdef".repeat(4);
 const TENANT = "b6572633-6ab6-4d5f-9d36-1a0b2c3d4e5f";
 const actor = { via: "admin" as const, address: "127.0.0.1" };
-
-export const simInput = (secret = SECRET): CredentialsInput => ({
-  clientId: "sim-client",
-  clientSecret: secret,
-  env: "custom",
-  linkUrl: SIM,
-  racTokenUrl: `${SIM}/totvs.rac/connect/token`,
-});
-
-/** A flow with no credentials in the environment, a secret key, and a simulator that wants SECRET. */
-export function pageFlow(
-  db: Database,
-  key: string | null = KEY_A,
-  extra: Partial<Parameters<typeof createFlow>[1]> = {},
-) {
-  return createFlow(db, {
-    envCredentials: false,
-    clientSecret: SECRET,
-    env: key ? { SMARTLINK_SECRET_KEY: key } : {},
-    ...extra,
-  });
-}
-
-/** Every text column of every table, and every log line, as one string. */
-export async function everything(db: Database, flows: Flow[]): Promise<string> {
-  const tables = ["gtotvslinkmessage", "gtotvslinkmessageexec", "gtotvslinklog", "smartlink_setting"];
-  const parts: string[] = [];
-  for (const t of tables) parts.push(JSON.stringify(await db.rows(sql.raw(`select * from ${t}`))));
-  for (const f of flows) parts.push(JSON.stringify(f.logger.lines));
-  return parts.join("\n");
-}
+import { insertMessage } from "./helpers/web_deps.ts";
 
 dbTest(
   "activate() stores the secret encrypted and the next tick syncs; deactivate() stops it, messages stay",

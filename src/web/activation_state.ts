@@ -45,6 +45,9 @@ export function credentialsRejected(a: Pick<Activation, "tokenErrorCode" | "toke
 export const CHECK_CREDENTIALS =
   "RAC refused the credentials: check SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET (or SMARTLINK_CLIENT_SECRET_FILE), then restart";
 
+export const CHECK_STORED_CREDENTIALS =
+  "RAC refused the stored credentials: on the Activation page, test and activate the right client id and secret";
+
 /** The state of `a` and what to do about it. */
 export function activationState(a: Activation): ActivationState {
   if (!a.activated) {
@@ -52,7 +55,8 @@ export function activationState(a: Activation): ActivationState {
       state: "not_configured",
       label: LABELS.not_configured,
       kind: "error",
-      hint: "Set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET (or SMARTLINK_CLIENT_SECRET_FILE), then restart",
+      hint: a.credentialsProblem ??
+        "Enter the client id and secret on the Activation page, or set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET (or SMARTLINK_CLIENT_SECRET_FILE) and restart",
       credentialsRejected: false,
     };
   }
@@ -62,7 +66,9 @@ export function activationState(a: Activation): ActivationState {
       state: "token_failing",
       label: LABELS.token_failing,
       kind: "error",
-      hint: rejected ? CHECK_CREDENTIALS : tokenFailureHint(a.tokenErrorCode),
+      hint: rejected
+        ? (a.source === "stored" ? CHECK_STORED_CREDENTIALS : CHECK_CREDENTIALS)
+        : tokenFailureHint(a.tokenErrorCode),
       credentialsRejected: rejected,
     };
   }

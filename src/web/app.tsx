@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { errorFields } from "../log.ts";
+import { createActivationPages } from "./activation_pages.tsx";
 import { createApi } from "./api.ts";
 import { createConnectionApi, createConnectionPage } from "./connection.tsx";
 import { csrfProtection } from "./csrf.ts";
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
   );
   app.route("/", createConnectionPage(deps, flashes));
   app.route("/", createPages(deps, flashes));
+  app.route("/", createActivationPages(deps, flashes));
   app.notFound((c) => errorPage(c, flashes, 404, "Not found", "There is no page here."));
 
   return app;

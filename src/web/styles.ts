@@ -63,6 +63,16 @@ details pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f3f5;paddi
 .problem{color:var(--err);margin:0 0 .6rem}
 .steps ol{padding-left:1.3rem;margin:.4rem 0 0}
 .steps li{margin-bottom:.35rem}
+form.stacked{display:flex;flex-direction:column;gap:.75rem;max-width:40rem}
+form.stacked>label,form.stacked details>label:not(.inline){display:flex;flex-direction:column;gap:.2rem;font-size:13px;color:var(--muted)}
+form.stacked input[type=text],form.stacked input[type=password],form.stacked input[type=url]{width:100%}
+form.stacked fieldset{border:1px solid var(--line);border-radius:8px;padding:.5rem .8rem .8rem;margin:0;display:flex;flex-direction:column;gap:.45rem;min-width:0}
+form.stacked legend{font-size:13px;color:var(--muted);padding:0 .3rem}
+form.stacked details{display:flex;flex-direction:column;gap:.5rem}
+form.stacked details[open]>summary{margin-bottom:.5rem}
+form.stacked details>label:not(.inline){margin-top:.5rem}
+label.inline{display:flex;gap:.45rem;align-items:center;font-size:14px;color:var(--fg)}
+button:disabled{opacity:.45;cursor:not-allowed}
 .errors{color:var(--err);margin:.2rem 0 0;padding-left:1.1rem}
 ul.plain{list-style:none;padding:0;margin:0}
 ul.plain li{padding:.4rem 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}

@@ -35,6 +35,8 @@ export interface FlowOptions {
   start?: Date;
   /** False: no SMARTLINK_CLIENT_ID/SECRET in the environment (activate through the page or CLI). */
   envCredentials?: boolean;
+  /** False: no SMARTLINK_LINK_URL/RAC_TOKEN_URL in the environment (the URLs come with stored credentials). */
+  envUrls?: boolean;
   /** The tenant's secret the simulator accepts (default "sim-secret"). */
   clientSecret?: string;
   /** Share one simulator between two flows (an active/passive pair). */
@@ -58,8 +60,10 @@ export async function createFlow(db: Database, options: FlowOptions = {}): Promi
   const handlersPath = `${dir}/handlers.json`;
   await Deno.writeTextFile(handlersPath, JSON.stringify(options.handlers ?? TPD_HANDLERS));
   const env: Record<string, string> = {
-    SMARTLINK_LINK_URL: SIM,
-    SMARTLINK_RAC_TOKEN_URL: `${SIM}/totvs.rac/connect/token`,
+    ...(options.envUrls === false ? {} : {
+      SMARTLINK_LINK_URL: SIM,
+      SMARTLINK_RAC_TOKEN_URL: `${SIM}/totvs.rac/connect/token`,
+    }),
     ...(options.envCredentials === false ? {} : {
       SMARTLINK_CLIENT_ID: "sim-client",
       SMARTLINK_CLIENT_SECRET: options.clientSecret ?? "sim-secret",

@@ -30,7 +30,7 @@ function Activation(props: { s: StatusSnapshot }) {
       <h2>
         Activation <Badge value={st.label} kind={st.kind} />
       </h2>
-      {st.state === "not_configured" ? <NotActivatedSteps /> : (
+      {st.state === "not_configured" ? <NotActivatedSteps problem={a.credentialsProblem} /> : (
         <>
           {st.hint && <p class={st.kind === "error" ? "problem small" : "muted small"}>{st.hint}.</p>}
           <dl class="kv">
@@ -54,6 +54,11 @@ function Activation(props: { s: StatusSnapshot }) {
             <dt>Subscriptions</dt>
             <dd class="small">{a.subscriptions.length ? a.subscriptions.join(", ") : "—"}</dd>
           </dl>
+          <p class="small">
+            <a href="/activation">
+              {a.source === "env" ? "Credentials (from the environment) →" : "Manage activation →"}
+            </a>
+          </p>
         </>
       )}
     </section>
@@ -61,20 +66,22 @@ function Activation(props: { s: StatusSnapshot }) {
 }
 
 /** Every step from a fresh install to a syncing client. */
-function NotActivatedSteps() {
+function NotActivatedSteps(props: { problem?: string }) {
   return (
     <div class="steps">
+      {props.problem && <p class="problem small">{props.problem}.</p>}
       <p class="small">Not syncing: this client has no tenant credentials yet. To activate it:</p>
       <ol class="small">
         <li>
-          Set <code>SMARTLINK_CLIENT_ID</code> and <code>SMARTLINK_CLIENT_SECRET</code> (or{" "}
-          <code>SMARTLINK_CLIENT_SECRET_FILE</code>, a file holding the secret) to the tenant's RAC credentials.
+          Write the handlers file (which command type goes to which ERP endpoint) and point{" "}
+          <code>SMARTLINK_HANDLERS</code> at it (a restart reads it); see the README's "Handlers file".
         </li>
         <li>
-          Write the handlers file (which command type goes to which ERP endpoint) and point{" "}
-          <code>SMARTLINK_HANDLERS</code> at it; see the README's "Handlers file".
+          Open{" "}
+          <a href="/activation">Activation</a>, paste the client id and secret TOTVS sent, press Test, then Activate:
+          syncing starts at the next tick, no restart. (Or set <code>SMARTLINK_CLIENT_ID</code> and{" "}
+          <code>SMARTLINK_CLIENT_SECRET</code> / <code>SMARTLINK_CLIENT_SECRET_FILE</code> and restart.)
         </li>
-        <li>Restart the client so it reads them.</li>
         <li>
           Run <code>deno task cli doctor</code>: every check should say <code>OK</code>; a <code>FAIL</code>{" "}
           line says what to fix.

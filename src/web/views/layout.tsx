@@ -2,7 +2,7 @@
 import type { Child } from "hono/jsx";
 import type { Flash } from "../flash.ts";
 
-export type Section = "dashboard" | "messages" | "history" | "logs" | "connection";
+export type Section = "dashboard" | "messages" | "history" | "logs" | "connection" | "activation";
 
 const NAV: [Section, string, string][] = [
   ["dashboard", "/", "Dashboard"],
@@ -10,6 +10,7 @@ const NAV: [Section, string, string][] = [
   ["history", "/history", "History"],
   ["logs", "/logs", "Logs"],
   ["connection", "/connection", "Connection"],
+  ["activation", "/activation", "Activation"],
 ];
 
 export function Layout(props: { title: string; section?: Section; flash?: Flash; children: Child }) {
