@@ -57,7 +57,7 @@ dbTest(
       assert.equal(await flow.runtime.activationControl.deactivate(actor), false, "nothing left to remove");
 
       const actions = await db.rows<{ d: string }>(
-        sql`select datadebug as d from gtotvslinklog where logtype = 1 order by logdate, id`,
+        sql`select datadebug as d from gtotvslinklog where idmensagem is null and datadebug like '%"action"%'`,
       );
       const logged = actions.map((a) => JSON.parse(a.d)).filter((d) => d.action);
       assert.deepEqual(logged.map((d) => d.action), ["activate", "deactivate"]);

@@ -32,6 +32,7 @@ export async function activateCredentials(
     await logOperatorAction(db, "activate", `Activation refused: ${test.message}`, {
       now: deps.now(),
       actor: deps.actor,
+      failed: true,
       detail: { clientId: input.clientId, env: input.env, ok: false, code: test.code },
     });
     return { ok: false, code: "TEST_FAILED", test, message: `Nothing was stored: ${test.message}` };

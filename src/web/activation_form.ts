@@ -56,7 +56,7 @@ export function parseActivationForm(
   if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) {
     errors.clientId = ["Expected the client id: 1 to 200 printable characters, no spaces"];
   }
-  if (clientSecret === "" ? secretRequired : !/^[^\x00-\x1f\x7f]{1,1000}$/.test(clientSecret)) {
+  if (clientSecret === "" ? secretRequired : (clientSecret.length > 1000 || /\p{Cc}/u.test(clientSecret))) {
     errors.clientSecret = [
       clientSecret === "" ? "Expected the client secret" : "Expected the client secret without control characters",
     ];

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- hono/jsx renders `key` as an HTML attribute; server-rendered lists need none.
 /**
  * `/activation`, RM's "Ativação Totvs Apps": where the credentials come from,
  * the form (client id, secret, environment or custom URLs), the last test's
