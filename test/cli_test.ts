@@ -52,7 +52,7 @@ Deno.test({
 
       const sync = await cli(env, "sync");
       assert.equal(sync.code, 3, "not activated");
-      assert.match(sync.stdout, /Not activated: set SMARTLINK_CLIENT_ID/);
+      assert.match(sync.stdout, /Not activated: run "deno task cli activate".*SMARTLINK_CLIENT_ID/);
 
       const unknown = await cli(env, "frobnicate");
       assert.equal(unknown.code, 2);

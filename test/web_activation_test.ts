@@ -74,18 +74,21 @@ dbTest("GET / with rejected credentials shows 'token failing', never 'Active', a
   assert.equal(api.activation.tokenErrorCode, "RAC_HTTP");
 });
 
-dbTest("GET / when not configured lists every step: credentials, handlers file, restart, doctor", async (db) => {
-  const f = fakeDeps(db);
-  f.state.activation = { activated: false, subscriptions: [] };
-  const html = await (await createApp(f.deps).request("/", { headers: basic() })).text();
-  const steps = /<ol class="small">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? "";
-  const items = [...steps.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]);
-  assert.equal(items.length, 4);
-  assert.match(items[0], /SMARTLINK_CLIENT_ID.*SMARTLINK_CLIENT_SECRET/s);
-  assert.match(items[1], /SMARTLINK_HANDLERS/);
-  assert.match(items[2], /Restart/);
-  assert.match(items[3], /deno task cli doctor/);
-});
+dbTest(
+  "GET / when not configured lists every step: handlers file, the Activation page (or variables), doctor",
+  async (db) => {
+    const f = fakeDeps(db);
+    f.state.activation = { activated: false, subscriptions: [] };
+    const html = await (await createApp(f.deps).request("/", { headers: basic() })).text();
+    const steps = /<ol class="small">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? "";
+    const items = [...steps.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]);
+    assert.equal(items.length, 3);
+    assert.match(items[0], /SMARTLINK_HANDLERS.*a restart reads it/s);
+    assert.match(items[1], /<a href="\/activation">Activation<\/a>.*Test, then Activate.*no restart/s);
+    assert.match(items[1], /SMARTLINK_CLIENT_ID.*SMARTLINK_CLIENT_SECRET/s);
+    assert.match(items[2], /deno task cli doctor/);
+  },
+);
 
 Deno.test("createTokenProvider() state() keeps the code, status and OAuth2 error of a refused request", async () => {
   const { createTokenProvider } = await import("../src/rac/token_provider.ts");

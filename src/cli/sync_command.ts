@@ -7,7 +7,8 @@ import { type CommandOptions, errorCode, errorText, heldByServer } from "./comma
 import { EXIT } from "./exit_codes.ts";
 
 export const NOT_ACTIVATED_TEXT =
-  "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET (or SMARTLINK_CLIENT_SECRET_FILE) to sync";
+  'Not activated: run "deno task cli activate" (or use the /activation page, or set SMARTLINK_CLIENT_ID and ' +
+  "SMARTLINK_CLIENT_SECRET or SMARTLINK_CLIENT_SECRET_FILE) to sync";
 export const BUSY_TEXT = "A tick is already running on this database; try again when it ends";
 
 /** Runs one tick; exit 0 when it ran without error, 1 when it failed or another ran, 3 when not activated. */

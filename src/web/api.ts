@@ -249,7 +249,12 @@ export function createApi(deps: AppDeps): Hono {
       if (result.ran) return c.json(result.summary);
       return result.reason === "busy"
         ? apiError(c, 409, "SYNC_RUNNING", "A sync tick is already running; try again when it ends")
-        : apiError(c, 409, "NOT_ACTIVATED", "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET");
+        : apiError(
+          c,
+          409,
+          "NOT_ACTIVATED",
+          'Not activated: activate on the /activation page or with "deno task cli activate", or set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET',
+        );
     },
   );
 

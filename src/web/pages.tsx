@@ -198,7 +198,7 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
       kind: "error",
       text: result.reason === "busy"
         ? "A sync tick is already running; try again when it ends."
-        : "Not activated: set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET to sync.",
+        : "Not activated: open Activation to enter the client id and secret, or set SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET.",
     });
   });
 
