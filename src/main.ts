@@ -3,11 +3,15 @@
  * one command. Nothing else reads the environment or touches the process.
  *
  *   serve · sync [--json] · migrate · doctor · status [--json] · retry <id> ·
- *   discard <id> · purge · healthcheck; no command prints the usage.
+ *   discard <id> · purge · capture · activate · deactivate · rotate-key ·
+ *   healthcheck; no command prints the usage.
  */
+import { activateCommand, deactivateCommand } from "./cli/activate_command.ts";
 import { captureCommand } from "./cli/capture.ts";
 import { actionCommand, migrateCommand, statusCommand } from "./cli/commands.ts";
 import { purgeCommand } from "./cli/purge_command.ts";
+import { rotateKeyCommand } from "./cli/rotate_key_command.ts";
+import { terminalPrompter } from "./cli/terminal_prompt.ts";
 import { syncCommand } from "./cli/sync_command.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { selftestCommand } from "./cli/selftest.ts";
@@ -31,6 +35,12 @@ const usage = (name: string) =>
   retry <id>         make a message due now with a fresh attempt budget (ID or a unique 8+ character prefix)
   discard <id>       delete a message (its EXEC row records the discard)
   purge              delete EXEC and LOG rows older than SMARTLINK_RETENTION_DAYS
+  activate [--client-id ID] [--client-secret-file F] [--env prod|staging|dev] [--link-url U --rac-token-url U]
+                     test the tenant credentials (asked for when not given; the secret not echoed) and store
+                     them encrypted: every client on the database syncs from its next tick
+  deactivate [--yes] remove the stored credentials: syncing stops at the next tick, messages stay
+  rotate-key --new-key-file F
+                     re-encrypt the stored secret under the key in F (SMARTLINK_SECRET_KEY is the current one)
   capture --ticks N --out FILE
                      run N ticks writing every exchange with RAC and Smart Link to FILE (redacted)
   healthcheck [--allow-not-activated]
@@ -52,6 +62,9 @@ const COMMANDS = new Set([
   "discard",
   "purge",
   "capture",
+  "activate",
+  "deactivate",
+  "rotate-key",
   "healthcheck",
 ]);
 
@@ -108,6 +121,12 @@ async function main(args: string[]): Promise<number> {
         return await purgeCommand(options);
       case "capture":
         return await captureCommand(options);
+      case "activate":
+        return await activateCommand(options, terminalPrompter());
+      case "deactivate":
+        return await deactivateCommand(options, terminalPrompter());
+      case "rotate-key":
+        return await rotateKeyCommand(options);
       default:
         return await healthcheckCommand(config, rest);
     }
