@@ -11,9 +11,7 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createSimulator } from "../src/simulator/app.ts";
 import { createFakeErp } from "../src/simulator/erp.ts";
-
-const SIM = "http://sim.test";
-const ERP = "http://erp.test";
+import { ERP, SIM, simulatorFetch } from "../test/helpers/flow.ts";
 
 /** Starts a server on a fresh embedded database, drives it into every outcome and returns its `/metrics` text. */
 export async function sampleMetrics(): Promise<string> {
@@ -39,12 +37,7 @@ export async function sampleMetrics(): Promise<string> {
     HOST: "127.0.0.1",
     PORT: "0",
   };
-  const fetchFn: typeof fetch = (input, init) => {
-    const req = new Request(input, init);
-    if (req.url.startsWith(SIM)) return sim.fetch(req);
-    if (req.url.startsWith(ERP)) return Promise.resolve(erp.app.fetch(req));
-    return fetch(req);
-  };
+  const fetchFn = simulatorFetch(sim, erp);
   const service = await startService({
     config: loadConfig(env),
     // Log lines go to stderr: stdout is the metrics text.

@@ -29,6 +29,18 @@ export const TPD_HANDLERS = {
   SGDPLogsCommand: { kind: "http", url: `${ERP}/sgdp/logs`, reply: { type: "SGDPLogsResponse", audience: "SGDP" } },
 };
 
+/** Answers `SIM` from the simulator and `ERP` from the stand-in without a socket; loopback goes out; the rest is refused. */
+export function simulatorFetch(sim: Simulator, erp: FakeErp): typeof fetch {
+  return (input, init) => {
+    const req = new Request(input, init);
+    if (req.url.startsWith(SIM)) return sim.fetch(req);
+    if (req.url.startsWith(ERP)) return Promise.resolve(erp.app.fetch(req));
+    // Loopback receivers a test starts itself (the alert webhook).
+    if (req.url.startsWith("http://127.0.0.1:")) return fetch(req);
+    return Promise.reject(new TypeError(`connection refused: ${req.url}`));
+  };
+}
+
 export interface FlowOptions {
   env?: Record<string, string>;
   handlers?: unknown;
@@ -73,14 +85,7 @@ export async function createFlow(db: Database, options: FlowOptions = {}): Promi
     SMARTLINK_HANDLER_TIMEOUT_S: "5",
     ...options.env,
   };
-  const fetchFn: typeof fetch = (input, init) => {
-    const req = new Request(input, init);
-    if (req.url.startsWith(SIM)) return sim.fetch(req);
-    if (req.url.startsWith(ERP)) return Promise.resolve(erp.app.fetch(req));
-    // Loopback receivers a test starts itself (the alert webhook).
-    if (req.url.startsWith("http://127.0.0.1:")) return fetch(req);
-    return Promise.reject(new TypeError(`connection refused: ${req.url}`));
-  };
+  const fetchFn = simulatorFetch(sim, erp);
   const logger = createMemoryLogger();
   const runtime = await createRuntime({
     config: loadConfig(env),
