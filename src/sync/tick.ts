@@ -16,6 +16,7 @@ import { downstreamPhase } from "./downstream.ts";
 import { executePhase, type Inflow } from "./execute.ts";
 import { createSignal, databaseCode, PhaseError } from "./phase.ts";
 import { emptySummary, type TickPhase, type TickSummary, type TickTrigger } from "./summary.ts";
+import { tracePhase } from "./tick_span.ts";
 import { createReplySender, upstreamPass } from "./upstream.ts";
 
 /** Runs one tick and returns its summary; never throws for server or database failures. */
@@ -33,7 +34,7 @@ export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOp
     if (halt.signal.aborted) return false;
     const t0 = performance.now();
     try {
-      await fn();
+      await tracePhase(name, summary, fn);
       return true;
     } catch (err) {
       fail(summary, name, err);

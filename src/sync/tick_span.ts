@@ -4,7 +4,7 @@
  * phase, each carrying the summary's counts as attributes.
  */
 import { markSpanError, type SpanAttributes, withSpan } from "../telemetry/tracing.ts";
-import type { TickSummary, TickTrigger } from "./summary.ts";
+import type { TickPhase, TickSummary, TickTrigger } from "./summary.ts";
 
 type Phase = keyof TickSummary["phaseMs"];
 
@@ -36,13 +36,18 @@ export function traceTick(trigger: TickTrigger, run: () => Promise<TickSummary>)
   });
 }
 
-/** Runs one phase inside `smartlink.tick.<phase>`; its counts so far are set when it ends. */
-export function tracePhase(phase: Phase, summary: TickSummary, run: () => Promise<void>): Promise<void> {
+/**
+ * Runs one phase inside `smartlink.tick.<phase>` (setup, upstream, downstream, execute, purge); its counts so far
+ * are set when it ends. Reading the config is not a phase span of its own.
+ */
+export function tracePhase(phase: TickPhase, summary: TickSummary, run: () => Promise<void>): Promise<void> {
+  if (!(phase in PHASE_COUNTS)) return run();
+  const keys = PHASE_COUNTS[phase as Phase];
   return withSpan(`smartlink.tick.${phase}`, {}, async (span) => {
     try {
       await run();
     } finally {
-      span.setAttributes(counts(summary, PHASE_COUNTS[phase]));
+      span.setAttributes(counts(summary, keys));
     }
   });
 }
