@@ -14,11 +14,14 @@ import { type Config, ConfigError, resolveRetry, type RetryParams } from "./conf
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { instrumentHandlers } from "./handlers/instrument.ts";
-import { loadHandlers } from "./handlers/registry.ts";
+import { resolvedHeaderValues } from "./handlers/header_check.ts";
+import { redactingRegistry } from "./handlers/redacting.ts";
+import { buildRegistry, readHandlersFile } from "./handlers/registry.ts";
+import { createRedactor, type Redactor } from "./secrets/redactor.ts";
+import { redactingLogger } from "./secrets/redacting_logger.ts";
 import type { HandlerRegistry } from "./handlers/types.ts";
 import { type Connection, createConnection } from "./capture/connection.ts";
 import type { ConnectionReport } from "./capture/connection_stats.ts";
-import { createKnownSecretRedactor } from "./capture/known_secrets.ts";
 import { readGetShape, writeGetShape } from "./db/connection_store.ts";
 import { logOperatorAction } from "./db/message_actions.ts";
 import { errorFields, type Logger } from "./log.ts";
@@ -37,7 +40,10 @@ import type { Activation, ActivationControl, AppDeps } from "./web/deps.ts";
 export interface Runtime {
   config: Config;
   db: Database;
+  /** The options' logger behind the redactor: use this one. */
   logger: Logger;
+  /** The one redactor of this process. */
+  redactor: Redactor;
   handlers: HandlerRegistry;
   tokens?: TokenProvider;
   client?: SmartLinkClient;
@@ -84,15 +90,30 @@ interface Wiring {
 
 /** Opens and wires everything. @throws ConfigError, HandlersConfigError, AppConfigError, DatabaseError */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const { config, logger } = options;
+  const { config } = options;
   const now = options.now ?? (() => new Date());
   const doFetch = options.fetch ?? fetch;
-  const handlers = await loadHandlers(config.handlersPath, {
+  const handlerDeps = {
     fetch: doFetch,
     env: options.env,
     defaultTimeoutMs: config.handlerTimeoutMs,
     maxReplyBytes: config.maxMessageBytes,
-  });
+  };
+  const handlersFile = await readHandlersFile(config.handlersPath, handlerDeps);
+  // The one redactor. Its sources are asked at every use, so a secret that changes at run time (typed in on the
+  // activation page, a fresh RAC token) is covered at once; `runtime.redactor.addSource` adds more.
+  let wired: Wiring | undefined;
+  const learned = new Set<string>();
+  const redactor = createRedactor(
+    () => [config.clientSecret, config.adminToken, wired?.creds.clientSecret],
+    () => learned,
+    () => wired?.tokens.recentTokens() ?? [],
+    () => resolvedHeaderValues(handlersFile, options.env),
+  );
+  const redact = redactor.redact;
+  const known = { redact, add: (secret: string | undefined) => void (secret && learned.add(secret)) };
+  const logger = redactingLogger(options.logger, redactor);
+  const handlers = redactingRegistry(buildRegistry(handlersFile, handlerDeps), redact);
   const appConfig = config.configSource
     ? await createAppConfigSource({
       source: config.configSource,
@@ -112,17 +133,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const subscriptions = config.subscriptions ?? [...handlers.keys()];
   let connection: Connection;
-  let wired: Wiring | undefined;
-  const redactor = createKnownSecretRedactor([config.clientSecret, config.adminToken]);
   try {
-    connection = openConnection(config, db, logger, now, redactor, () => wired?.creds);
+    connection = openConnection(config, db, logger, now, known, () => wired?.creds);
   } catch (err) {
     if (!options.db) await db.close().catch(() => {});
     throw err;
   }
   const linkFetch = connection.wrap(doFetch);
   // Every secret typed in or loaded joins the redactor of captured exchanges.
-  const credentials = createCredentialsSource({ config, db, logger, onSecret: redactor.add });
+  const credentials = createCredentialsSource({ config, db, logger, onSecret: known.add });
   /** A token provider, client and setup tracker for the credentials in effect, rebuilt when they change. */
   const rewire = () => {
     const creds = credentials.current();
@@ -139,6 +158,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       now: () => now().getTime(),
       timeoutMs: config.httpTimeoutMs,
       logger,
+      redact,
     });
     const client = createSmartLinkClient({
       baseUrl: creds.linkUrl,
@@ -149,6 +169,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       maxMessageBytes: config.maxMessageBytes,
       logger,
       now: () => now().getTime(),
+      redact,
     });
     const setup = createSetupTracker({ setup: (t) => client.setup(t), subscriptions, now, logger });
     wired = { creds, tokens, client, setup };
@@ -229,7 +250,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const activationControl: ActivationControl = {
     view: () => credentials.view(),
     async test(input, actor) {
-      redactor.add(input.clientSecret);
+      known.add(input.clientSecret);
       const result = await testCredentials(input, testDeps());
       await logOperatorAction(
         db,
@@ -242,7 +263,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return result;
     },
     async activate(input, actor) {
-      redactor.add(input.clientSecret);
+      known.add(input.clientSecret);
       const result = await activateCredentials(db, input, { ...testDeps(), key: await credentials.key(), actor });
       if (result.ok) await refreshCredentials();
       return result;
@@ -258,6 +279,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
     db,
     logger,
+    redactor,
     handlers,
     get tokens() {
       return wired?.tokens;
@@ -329,7 +351,7 @@ function openConnection(
   db: Database,
   logger: Logger,
   now: () => Date,
-  redactor: ReturnType<typeof createKnownSecretRedactor>,
+  redactor: { redact: (text: string) => string; add(secret: string): void },
   current: () => { racTokenUrl: string; linkUrl: string } | undefined,
 ): Connection {
   try {
@@ -376,5 +398,6 @@ export function runtimeAppDeps(runtime: Runtime, nextAt: () => Date | undefined)
     connection: () => runtime.connection(),
     metrics: runtime.metrics,
     alerts: runtime.alerts ? () => runtime.alerts!.status() : undefined,
+    redact: runtime.redactor.redact,
   };
 }

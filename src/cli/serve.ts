@@ -33,7 +33,8 @@ export interface ServeOptions {
 
 /** Starts the service. @throws ConfigError, ServerLockError, DatabaseError, HandlersConfigError */
 export async function startService(options: ServeOptions): Promise<Service> {
-  const { config, logger } = options;
+  const { config } = options;
+  let logger = options.logger;
   if (options.cron !== false && typeof Deno.cron !== "function") {
     throw new CliError(
       EXIT.USAGE,
@@ -51,6 +52,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     lock?.release();
     throw err;
   }
+  logger = runtime.logger; // behind the redactor from here on
   const app = createApp({
     ...runtimeAppDeps(runtime, () => schedule.next(runtime.now())),
     doctor: () => runChecks(runtime, options.env),

@@ -243,7 +243,15 @@ export interface LoadHandlersDeps extends RegistryDeps {
  * unset variable or cannot be sent.
  */
 export async function loadHandlers(path: string | undefined, deps: LoadHandlersDeps): Promise<HandlerRegistry> {
-  if (path === undefined) return new Map();
+  return buildRegistry(await readHandlersFile(path, deps), deps);
+}
+
+/**
+ * Reads and validates the handlers file at `path` (headers included); no path gives an empty file.
+ * @throws {HandlersConfigError} as `loadHandlers`
+ */
+export async function readHandlersFile(path: string | undefined, deps: LoadHandlersDeps): Promise<HandlersFile> {
+  if (path === undefined) return Object.freeze({});
   const readTextFile = deps.readTextFile ?? Deno.readTextFile;
   let text: string;
   try {
@@ -264,5 +272,5 @@ export async function loadHandlers(path: string | undefined, deps: LoadHandlersD
   if (problems.length > 0) {
     throw new HandlersConfigError(`Invalid handlers file ${JSON.stringify(path)}: ${problems.join("; ")}`);
   }
-  return buildRegistry(file, deps);
+  return file;
 }

@@ -53,6 +53,8 @@ export interface TokenProvider {
   /** Drops the cached token (the server answered 401). */
   invalidate(): void;
   state(): TokenProviderState;
+  /** The current and recent tokens (for the redactor). */
+  recentTokens(): string[];
 }
 
 export interface TokenProviderOptions {
@@ -66,6 +68,8 @@ export interface TokenProviderOptions {
   logger: Logger;
   /** After a failed refresh, no new request for this long. Default 30 000. */
   retryFailedAfterMs?: number;
+  /** The shared redactor, applied to every text from RAC on top of this provider's own masking. */
+  redact?: (text: string) => string;
 }
 
 const TokenResponseSchema = v.object({
@@ -110,13 +114,15 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
   let lastFailure: { error: RacError; at: number } | undefined;
   let lastSuccessAt: number | undefined;
 
+  /** Tokens obtained lately, newest last: an echo of an older one is masked too. */
+  const recent: string[] = [];
   /** Removes the secret and any token from text that came from outside. */
   const redact = (text: string, token?: string): string => {
     let out = text;
     for (const s of [opts.clientSecret, token, cached?.token]) {
       if (s && s.length >= 4) out = out.replaceAll(s, "***");
     }
-    return out;
+    return opts.redact ? opts.redact(out) : out;
   };
 
   async function request(): Promise<CachedToken> {
@@ -230,6 +236,8 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
     inflight ??= request().then(
       (fresh) => {
         cached = fresh;
+        recent.push(fresh.token);
+        if (recent.length > 5) recent.shift();
         failure = undefined;
         lastSuccessAt = now();
         inflight = undefined;
@@ -273,6 +281,7 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
       if (cached) log.info("RAC token dropped after the server rejected it");
       cached = undefined;
     },
+    recentTokens: () => [...recent],
     state() {
       return {
         validUntil: cached ? new Date(cached.expiresAt) : undefined,

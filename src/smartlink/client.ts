@@ -54,6 +54,8 @@ export interface SmartLinkClientOptions {
   maxRetryAfterMs?: number;
   /** Milliseconds since the epoch; for Retry-After given as an HTTP date. */
   now?: () => number;
+  /** The shared redactor: applied to every error (message and raw body) that leaves the client. */
+  redact?: (text: string) => string;
 }
 
 /** Wait before the one retry of a 429 that carries no Retry-After. */
@@ -275,5 +277,38 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
     client.nack = (ackId, error, message) =>
       removed("nack", ackId, { ackId, id: message?.id ?? ackId, type: message?.type ?? "", error });
   }
-  return client;
+  return opts.redact ? redacting(client, opts.redact) : client;
+}
+
+/** A copy of `err` with its message and raw body redacted. */
+function redactError(err: unknown, redact: (text: string) => string): unknown {
+  if (!(err instanceof SmartLinkError)) return err;
+  const copy = new SmartLinkError(redact(err.message), {
+    code: err.code,
+    kind: err.kind,
+    op: err.op,
+    status: err.status,
+    retryAfterMs: err.retryAfterMs,
+    rawBody: err.rawBody === undefined ? undefined : redact(err.rawBody),
+  });
+  return copy;
+}
+
+/** The boundary: every error leaving the client carries server text only once redacted. */
+function redacting(client: SmartLinkClient, redact: (text: string) => string): SmartLinkClient {
+  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw redactError(err, redact);
+    }
+  };
+  const out: SmartLinkClient = {
+    setup: guard(client.setup),
+    get: guard(client.get),
+    ack: guard(client.ack),
+    send: guard(client.send),
+  };
+  if (client.nack) out.nack = guard(client.nack);
+  return out;
 }

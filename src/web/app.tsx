@@ -19,6 +19,7 @@ import { VERSION } from "../version.ts";
 import { createPages, errorPage } from "./pages.tsx";
 import { apiError, apiGuard, hostGuard, htmlGuard, metricsGuard, securityHeaders, type WebEnv } from "./security.ts";
 import { requestBodyLimit } from "./body_limit.ts";
+import { redactResponses } from "./redact_responses.ts";
 import { APP_CSS } from "./styles.ts";
 
 export function createApp(deps: AppDeps): Hono<WebEnv> {
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
   const token = deps.config.adminToken;
 
   app.use("*", securityHeaders);
+  if (deps.redact) app.use("*", redactResponses(deps.redact));
   app.use("*", hostGuard(token));
   app.use("*", requestBodyLimit(deps.config.maxMessageBytes));
   app.onError((err, c) => {

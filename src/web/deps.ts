@@ -73,6 +73,8 @@ export interface ActivationControl {
 }
 
 export interface AppDeps {
+  /** The process's redactor, the last line before a response leaves (absent: nothing to mask, as in tests). */
+  redact?: (text: string) => string;
   db: Database;
   config: Config;
   logger: Logger;

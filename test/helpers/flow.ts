@@ -55,6 +55,8 @@ export interface FlowOptions {
   sim?: Simulator;
   executor?: string;
   variant?: SimVariant;
+  /** Wraps the fetch the runtime uses (to answer some requests differently). */
+  wrapFetch?: (inner: typeof fetch) => typeof fetch;
 }
 
 export async function createFlow(db: Database, options: FlowOptions = {}): Promise<Flow> {
@@ -91,7 +93,7 @@ export async function createFlow(db: Database, options: FlowOptions = {}): Promi
     config: loadConfig(env),
     logger,
     env: (name) => env[name],
-    fetch: fetchFn,
+    fetch: options.wrapFetch ? options.wrapFetch(fetchFn) : fetchFn,
     now: clock.now,
     db,
     executor: options.executor ?? "flow-test",
