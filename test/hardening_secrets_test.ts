@@ -135,7 +135,7 @@ dbTest(
       // The echoes did arrive (masked): the test is not vacuous.
       const allText = surfaces.map(([, t]) => t).join("\n");
       assert.ok(
-        allText.includes("Rejected request with Authorization: Bearer ***"),
+        allText.includes(`Rejected request with Authorization: Bearer ${MASK}`),
         "the server's echo is shown masked",
       );
       assert.ok(allText.includes("Unauthorized. You sent"), "the ERP's echo is shown masked");

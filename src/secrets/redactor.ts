@@ -10,7 +10,7 @@
  * shaped like a JWT.
  */
 
-export const MASK = "***";
+export const MASK = "[redacted]";
 
 /** Secrets shorter than this are not masked: they would mask ordinary words. */
 const MIN_SECRET_LENGTH = 4;
