@@ -54,7 +54,7 @@ export function testLines(r: TestResult): string[] {
   const lines = [
     `Token: tenant ${r.tenantId ?? "(no tenant claim)"}, lifetime ${formatDuration(r.lifetimeS * 1000)} (valid until ${
       formatDateTime(r.validUntil)
-    } UTC)`,
+    })`,
   ];
   if (r.setup.ok) lines.push(`Setup: answered (${r.setup.subscriptions.join(", ") || "no subscriptions"})`);
   else lines.push(`Setup: FAILED: ${r.setup.message}`, `What to check: ${r.setup.check}`);

@@ -65,7 +65,7 @@ export function createActivationPages(deps: AppDeps, flashes: FlashStore): Hono<
   const activated = (clientId: string) => {
     const next = deps.sync.nextAt();
     return `Activated client id "${clientId}": syncing starts at the next tick${
-      next ? ` (${formatDateTime(next)} UTC)` : ""
+      next ? ` (${formatDateTime(next)})` : ""
     }.`;
   };
 

@@ -72,6 +72,7 @@ form.stacked details{display:flex;flex-direction:column;gap:.5rem}
 form.stacked details[open]>summary{margin-bottom:.5rem}
 form.stacked details>label:not(.inline){margin-top:.5rem}
 label.inline{display:flex;gap:.45rem;align-items:center;font-size:14px;color:var(--fg)}
+label.inline input{height:auto;margin:0}
 button:disabled{opacity:.45;cursor:not-allowed}
 .errors{color:var(--err);margin:.2rem 0 0;padding-left:1.1rem}
 ul.plain{list-style:none;padding:0;margin:0}
