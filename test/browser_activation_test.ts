@@ -12,19 +12,11 @@ import { migrate } from "../src/db/migrate.ts";
 import { runtimeAppDeps } from "../src/runtime.ts";
 import { createApp } from "../src/web/app.tsx";
 import { everything, pageFlow, SECRET } from "./helpers/activation.ts";
+import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
 import { SIM } from "./helpers/flow.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 const TENANT = "b6572633-6ab6-4d5f-9d36-1a0b2c3d4e5f";
 
-function chromiumPresent(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
 const present = chromiumPresent();
 
 Deno.test({
@@ -33,7 +25,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { chromium } = await import("playwright-core");
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const shot = (name: string) => new URL(name, ARTIFACTS).pathname;
     const db = await openDatabase({});
@@ -42,10 +33,7 @@ Deno.test({
     const app = createApp(runtimeAppDeps(flow.runtime, () => new Date(flow.clock.now().getTime() + 60_000)));
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     const html: string[] = [];
     const problems: string[] = [];
     try {

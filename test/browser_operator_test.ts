@@ -13,20 +13,11 @@ import { messageExec } from "../src/db/schema.ts";
 import { generateCommand } from "../src/simulator/generator.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
+import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
 import { createFlow, runTick } from "./helpers/flow.ts";
 import { ADMIN_TOKEN, fakeDeps, insertExec, insertMessage } from "./helpers/web_deps.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 const shot = (name: string) => new URL(`operator_${name}.png`, ARTIFACTS).pathname;
-
-function chromiumPresent(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
 
 const present = chromiumPresent();
 
@@ -36,7 +27,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { chromium } = await import("playwright-core");
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const db = await openDatabase({});
     await migrate(db);
@@ -117,10 +107,7 @@ Deno.test({
 
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, createApp(f.deps).fetch);
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const credentials = { username: "operator", password: ADMIN_TOKEN };
       const problems: string[] = [];

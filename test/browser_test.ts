@@ -10,19 +10,9 @@ import { openDatabase } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
+import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
 import { ADMIN_TOKEN, fakeDeps, insertExec, insertLog, insertMessage } from "./helpers/web_deps.ts";
 import { writeTickRecord } from "../src/db/tick_log.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
-
-function chromiumPresent(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
 
 const present = chromiumPresent();
 if (!present) console.log("notice: chromium not found; browser test skipped");
@@ -33,7 +23,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { chromium } = await import("playwright-core");
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const db = await openDatabase({});
     await migrate(db);
@@ -115,17 +104,7 @@ Deno.test({
 
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, createApp(f.deps).fetch);
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({
         httpCredentials: { username: "operator", password: ADMIN_TOKEN },
