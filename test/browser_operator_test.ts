@@ -187,8 +187,8 @@ Deno.test({
       f.deps.alerts = undefined;
       await desktop.goto(`${base}/`);
       const steps = await desktop.locator("#activation ol li").allTextContents();
-      assert.equal(steps.length, 4);
-      assert.match(steps.join(" | "), /SMARTLINK_CLIENT_ID.*\| .*SMARTLINK_HANDLERS.*\| Restart.*\| .*doctor/);
+      assert.equal(steps.length, 3);
+      assert.match(steps.join(" | "), /SMARTLINK_HANDLERS.*\| Open Activation.*SMARTLINK_CLIENT_ID.*\| .*doctor/);
       await desktop.screenshot({ path: shot("not_configured_desktop"), fullPage: true });
       await phone.goto(`${base}/`);
       await phone.screenshot({ path: shot("not_configured_phone"), fullPage: true });
