@@ -238,7 +238,7 @@ Deno.test({
       assertPlain(stderr);
       assert.match(
         stderr,
-        /The running server at http:\/\/127\.0\.0\.1:\d+ is not answering \(no reply to \/api\/status within 5 s\)/,
+        /The running server at http:\/\/127\.0\.0\.1:\d+ is not answering \(no reply to \/(api\/status|lock-proof) within 5 s\)/,
       );
     } finally {
       await service.stop();

@@ -30,13 +30,15 @@ export async function callApi(
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal,
+      // It may carry the admin token: a redirect is never followed.
+      redirect: "manual",
     });
     text = await res.text();
   } catch (err) {
     if (signal.aborted) {
       throw new ApiCallError(
         "API_TIMEOUT",
-        `The running server at ${baseUrl} is not answering (no reply to ${path} within ${
+        `The running server at ${baseUrl} is not answering (no reply to ${path.split("?")[0]} within ${
           timeoutMs / 1000
         } s): check its log, or restart it`,
       );

@@ -9,7 +9,7 @@ import { openDatabase } from "../db/client.ts";
 import { discardMessage, retryMessage } from "../db/message_actions.ts";
 import { migrate } from "../db/migrate.ts";
 import { resolveMessageId } from "../db/resolve_id.ts";
-import { callApi } from "./api_client.ts";
+import { callServer } from "./call_server.ts";
 import { type CommandOptions, errorCode, errorText, heldByServer, withDb } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
@@ -36,7 +36,7 @@ export async function statusCommand(o: CommandOptions): Promise<number> {
   let counts: { direction: string; status: string; type: string; count: number }[];
   let oldest: string | undefined;
   if (held) {
-    const res = await callApi(held.lock.url, "/api/status", { token: o.config.adminToken, fetch: o.fetch });
+    const res = await callServer(held.lock, "/api/status", { token: o.config.adminToken, fetch: o.fetch });
     if (res.status !== 200) {
       o.print(`Status not available from ${held.lock.url}: ${errorText(res.body)}`);
       return EXIT.FAILED;
@@ -73,7 +73,7 @@ export async function actionCommand(action: "retry" | "discard", o: CommandOptio
   const held = heldByServer(o);
   let id: string;
   if (held) {
-    const res = await callApi(held.lock.url, `/api/messages/${encodeURIComponent(given)}/${action}`, {
+    const res = await callServer(held.lock, `/api/messages/${encodeURIComponent(given)}/${action}`, {
       method: "POST",
       token: o.config.adminToken,
       fetch: o.fetch,

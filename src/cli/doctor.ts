@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import type { DoctorCheck } from "../web/deps.ts";
-import { callApi } from "./api_client.ts";
+import { callServer } from "./call_server.ts";
 import { checksExitCode, configChecks, runChecks } from "./doctor_checks.ts";
 import { findServer } from "./find_server.ts";
 
@@ -36,8 +36,8 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   if (found) {
     const held = found.lock;
     options.print(`INFO  server: checks run by the running server (pid ${held.pid}, ${held.url})`);
-    await callApi(held.url, "/api/status", { token: config.adminToken, fetch: options.fetch }); // frozen? in seconds
-    const res = await callApi(held.url, "/api/doctor", {
+    await callServer(held, "/api/status", { token: config.adminToken, fetch: options.fetch }); // frozen? in seconds
+    const res = await callServer(held, "/api/doctor", {
       token: config.adminToken,
       fetch: options.fetch,
       timeoutMs: 4 * config.httpTimeoutMs + 5_000,

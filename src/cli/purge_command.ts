@@ -1,6 +1,6 @@
 /** `purge`: deletes EXEC and LOG rows older than the retention, here or in the running server. */
 import { purgeAll } from "../sync/purge_all.ts";
-import { callApi } from "./api_client.ts";
+import { callServer } from "./call_server.ts";
 import { type CommandOptions, errorText, heldByServer, withDb } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
@@ -8,7 +8,7 @@ export async function purgeCommand(o: CommandOptions): Promise<number> {
   const held = heldByServer(o);
   let total: { exec: number; log: number };
   if (held) {
-    const res = await callApi(held.lock.url, "/api/purge", {
+    const res = await callServer(held.lock, "/api/purge", {
       method: "POST",
       token: o.config.adminToken,
       fetch: o.fetch,

@@ -11,6 +11,7 @@ import { createApp } from "../web/app.tsx";
 import { runChecks } from "./doctor_checks.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { acquireServerLock, ServerLockError } from "./server_lock.ts";
+import { lockProof, newLockNonce } from "../secrets/lock_proof.ts";
 
 export interface Service {
   url: string;
@@ -44,7 +45,9 @@ export async function startService(options: ServeOptions): Promise<Service> {
   assertServeSafe(config);
   const schedule = parseCron(config.schedule);
   const displayHost = config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host;
-  const lock = config.databaseUrl ? undefined : takeLock(config.dataDir, `http://${displayHost}:${config.port}`);
+  // The CLI sends the admin token only to a server that proves it knows this lock's nonce.
+  const nonce = newLockNonce();
+  const lock = config.databaseUrl ? undefined : takeLock(config.dataDir, `http://${displayHost}:${config.port}`, nonce);
   let runtime: Runtime;
   try {
     runtime = await createRuntime({ config, logger, env: options.env, fetch: options.fetch });
@@ -55,6 +58,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   logger = runtime.logger; // behind the redactor from here on
   const app = createApp({
     ...runtimeAppDeps(runtime, () => schedule.next(runtime.now())),
+    lockProof: (challenge) => lockProof(nonce, challenge),
     doctor: () => runChecks(runtime, options.env),
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -68,7 +72,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const url = `http://${displayHost}:${server.addr.port}`;
   // A lock file written before the port was known: rewrite it with the real one.
   lock?.release();
-  const realLock = config.databaseUrl ? undefined : takeLock(config.dataDir, url);
+  const realLock = config.databaseUrl ? undefined : takeLock(config.dataDir, url, nonce);
 
   const cronCtl = new AbortController();
   if (options.cron !== false) {
@@ -112,9 +116,9 @@ export async function startService(options: ServeOptions): Promise<Service> {
 }
 
 /** The lock of the embedded database; a folder that cannot be written says which variable to change. */
-function takeLock(dataDir: string, url: string): { release(): void } {
+function takeLock(dataDir: string, url: string, nonce: string): { release(): void } {
   try {
-    return acquireServerLock(dataDir, url);
+    return acquireServerLock(dataDir, url, nonce);
   } catch (err) {
     if (err instanceof ServerLockError) throw new CliError(EXIT.UNAVAILABLE, err.message, { cause: err });
     throw new CliError(

@@ -10,6 +10,8 @@ export interface LockInfo {
   instance: string;
   url: string;
   startedAt: string;
+  /** Random; the server proves it knows it (`GET /lock-proof`) before the CLI sends it the admin token. */
+  nonce?: string;
 }
 
 export const LOCK_FILE = "serve.lock";
@@ -70,7 +72,7 @@ export function readServerLock(dataDir: string): LockInfo | undefined {
  * Takes the lock for this `serve` process.
  * @throws ServerLockError when a live server already holds the database
  */
-export function acquireServerLock(dataDir: string, url: string): { release(): void } {
+export function acquireServerLock(dataDir: string, url: string, nonce: string): { release(): void } {
   const held = readServerLock(dataDir);
   if (held) {
     throw new ServerLockError(
@@ -78,7 +80,13 @@ export function acquireServerLock(dataDir: string, url: string): { release(): vo
     );
   }
   Deno.mkdirSync(dataDir, { recursive: true });
-  const info: LockInfo = { pid: Deno.pid, instance: crypto.randomUUID(), url, startedAt: new Date().toISOString() };
+  const info: LockInfo = {
+    pid: Deno.pid,
+    instance: crypto.randomUUID(),
+    url,
+    startedAt: new Date().toISOString(),
+    nonce,
+  };
   Deno.writeTextFileSync(lockPath(dataDir), JSON.stringify(info));
   return {
     release() {

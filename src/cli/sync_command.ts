@@ -3,6 +3,7 @@ import { createRuntime } from "../runtime.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import type { SyncRunResult } from "../web/deps.ts";
 import { callApi } from "./api_client.ts";
+import { callServer } from "./call_server.ts";
 import { type CommandOptions, errorCode, errorText, heldByServer } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
@@ -19,7 +20,7 @@ export async function syncCommand(o: CommandOptions): Promise<number> {
     const url = held.lock.url;
     const token = o.config.adminToken;
     // A quick question first, so a frozen server is reported in seconds; the tick itself may take minutes.
-    await callApi(url, "/api/status", { token, fetch: o.fetch });
+    await callServer(held.lock, "/api/status", { token, fetch: o.fetch });
     const res = await callApi(url, "/api/sync", {
       method: "POST",
       token,

@@ -56,6 +56,15 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
     },
   );
 
+  // The CLI asks this (without any token) before it sends the admin token to the URL of a lock file.
+  app.get("/lock-proof", async (c) => {
+    const challenge = c.req.query("challenge") ?? "";
+    if (!deps.lockProof || !/^[0-9a-f]{32,128}$/.test(challenge)) {
+      return c.json({ error: { code: "NO_LOCK_PROOF", message: "No lock held here, or no valid challenge" } }, 404);
+    }
+    return c.json({ proof: await deps.lockProof(challenge) });
+  });
+
   app.get("/metrics", metricsGuard(token), async (c) => {
     return c.body(await renderMetrics(deps), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });

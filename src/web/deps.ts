@@ -73,6 +73,8 @@ export interface ActivationControl {
 }
 
 export interface AppDeps {
+  /** Answers the CLI's challenge with the proof that this server holds the lock file (`serve` on PGlite). */
+  lockProof?: (challenge: string) => Promise<string>;
   /** The process's redactor, the last line before a response leaves (absent: nothing to mask, as in tests). */
   redact?: (text: string) => string;
   db: Database;
