@@ -7,6 +7,7 @@
  *   healthcheck; no command prints the usage.
  */
 import { activateCommand, deactivateCommand } from "./cli/activate_command.ts";
+import { activateConfirmCommand } from "./cli/activate_confirm.ts";
 import { captureCommand } from "./cli/capture.ts";
 import { actionCommand, migrateCommand, statusCommand } from "./cli/commands.ts";
 import { purgeCommand } from "./cli/purge_command.ts";
@@ -38,6 +39,7 @@ const usage = (name: string) =>
   activate [--client-id ID] [--client-secret-file F] [--env prod|staging|dev] [--link-url U --rac-token-url U]
                      test the tenant credentials (asked for when not given; the secret not echoed) and store
                      them encrypted: every client on the database syncs from its next tick
+  activate --confirm adopt this database as the tenant's installation (after a copy was detected)
   deactivate [--yes] remove the stored credentials: syncing stops at the next tick, messages stay
   rotate-key --new-key-file F
                      re-encrypt the stored secret under the key in F (SMARTLINK_SECRET_KEY is the current one)
@@ -122,6 +124,7 @@ async function main(args: string[]): Promise<number> {
       case "capture":
         return await captureCommand(options);
       case "activate":
+        if (rest.includes("--confirm")) return await activateConfirmCommand(options);
         return await activateCommand(options, terminalPrompter());
       case "deactivate":
         return await deactivateCommand(options, terminalPrompter());

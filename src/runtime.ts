@@ -25,6 +25,7 @@ import type { ConnectionReport } from "./capture/connection_stats.ts";
 import { readGetShape, writeGetShape } from "./db/connection_store.ts";
 import { logOperatorAction } from "./db/message_actions.ts";
 import { errorFields, type Logger } from "./log.ts";
+import { createInstallationGuard, guardClient, type InstallationGuard } from "./sync/installation_guard.ts";
 import { createTokenProvider, type TokenProvider } from "./rac/token_provider.ts";
 import { createSmartLinkClient, type SmartLinkClient } from "./smartlink/client.ts";
 import { createSyncMetrics, type SyncMetrics } from "./sync/metrics.ts";
@@ -65,6 +66,8 @@ export interface Runtime {
   activation(): Activation;
   /** Per-operation figures of the exchanges with RAC and the Smart Link Server (the Connection page). */
   connection(): Promise<ConnectionReport>;
+  /** Whether this database is the installation recorded for the tenant (its checks need credentials). */
+  installation: InstallationGuard;
   publish(input: PublishInput): Promise<{ id: string }>;
   close(): Promise<void>;
 }
@@ -142,6 +145,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const linkFetch = connection.wrap(doFetch);
   // Every secret typed in or loaded joins the redactor of captured exchanges.
   const credentials = createCredentialsSource({ config, db, logger, onSecret: known.add });
+  // A copy of the production database with the same credentials must not drain production's queue.
+  const installation = createInstallationGuard({
+    db,
+    tenantId: async () => {
+      const w = wired;
+      if (!w) throw new Error("not activated: no client credentials");
+      await w.tokens.getToken();
+      return w.tokens.state().tenantId ?? `client:${w.creds.clientId}`;
+    },
+    now,
+    logger,
+  });
   /** A token provider, client and setup tracker for the credentials in effect, rebuilt when they change. */
   const rewire = () => {
     const creds = credentials.current();
@@ -160,17 +175,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
       redact,
     });
-    const client = createSmartLinkClient({
-      baseUrl: creds.linkUrl,
-      profile: config.profile,
-      fetch: linkFetch,
-      tokens,
-      timeoutMs: config.httpTimeoutMs,
-      maxMessageBytes: config.maxMessageBytes,
-      logger,
-      now: () => now().getTime(),
-      redact,
-    });
+    const client = guardClient(
+      createSmartLinkClient({
+        baseUrl: creds.linkUrl,
+        profile: config.profile,
+        fetch: linkFetch,
+        tokens,
+        timeoutMs: config.httpTimeoutMs,
+        maxMessageBytes: config.maxMessageBytes,
+        logger,
+        now: () => now().getTime(),
+        redact,
+      }),
+      installation,
+    );
     const setup = createSetupTracker({ setup: (t) => client.setup(t), subscriptions, now, logger });
     wired = { creds, tokens, client, setup };
   };
@@ -323,6 +341,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       runner.requestFlush();
       return result;
     },
+    installation,
     async connection() {
       const report = connection.stats.report();
       if (report.lastGetShape) return report;
@@ -396,6 +415,8 @@ export function runtimeAppDeps(runtime: Runtime, nextAt: () => Date | undefined)
     activationControl: runtime.activationControl,
     retryParams: () => runtime.retryParams(),
     connection: () => runtime.connection(),
+    installation: () => runtime.installation.state(),
+    confirmInstallation: (actor) => runtime.installation.confirm(actor),
     metrics: runtime.metrics,
     alerts: runtime.alerts ? () => runtime.alerts!.status() : undefined,
     redact: runtime.redactor.redact,

@@ -28,6 +28,7 @@ dbTest("GET /healthz answers 200 ok without auth when all is well", async (db) =
     token: "ok",
     lastTick: { finishedAt: NOW.toISOString(), durationMs: 40, error: null },
     oldestPendingSeconds: null,
+    installation: "unknown",
   });
 });
 

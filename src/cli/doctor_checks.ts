@@ -5,6 +5,7 @@
  * `GET /api/doctor`, so both paths give the same lines and the same exit code.
  * Never a secret or a token.
  */
+import { describeIdentity } from "../db/installation_store.ts";
 import type { Config } from "../config.ts";
 import { describeUrl } from "../db/client.ts";
 import { findMissingVariables, parseHandlersFile } from "../handlers/registry.ts";
@@ -112,6 +113,15 @@ async function runtimeChecks(runtime: Runtime, env: (name: string) => string | u
     add("FAIL", "token", `${(err as Error).message}${hint ? `. ${hint}` : ""}`);
     add("SKIP", "setup", "no token");
     return;
+  }
+  const installation = await runtime.installation?.check();
+  if (installation?.status === "mismatch") add("FAIL", "installation", installation.message!);
+  else if (installation?.live) {
+    add(
+      "OK",
+      "installation",
+      `the one recorded for tenant "${installation.tenantId}": ${describeIdentity(installation.live)}`,
+    );
   }
   try {
     await runtime.setup.ensure();

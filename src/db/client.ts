@@ -15,6 +15,8 @@ export type DatabaseKind = "pglite" | "postgres";
 
 export interface Database {
   readonly kind: DatabaseKind;
+  /** PGlite only: the data folder (`SMARTLINK_DATA_DIR`); undefined in memory and on PostgreSQL. */
+  readonly dataDir?: string;
   readonly orm: Orm;
   /** Runs raw SQL and returns its rows, on either backend. */
   rows<T = Record<string, unknown>>(query: SQL, executor?: Orm): Promise<T[]>;
@@ -148,6 +150,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   let closed = false;
   return {
     kind: "pglite",
+    dataDir,
     orm,
     rows: async (query, executor) => resultRows(await (executor ?? orm).execute(query)),
     ping: async (timeoutMs = 3000) => {

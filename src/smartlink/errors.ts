@@ -22,6 +22,8 @@ export type SmartLinkErrorCode =
   | "SL_BAD_PATH"
   /** A request the profile cannot build (an operation it lacks, an envelope that is not JSON inside a body). */
   | "SL_BAD_REQUEST"
+  /** This database is a copy of another installation's (same tenant): setup, get and send are paused. */
+  | "SL_INSTALLATION"
   | "SL_REDIRECT"
   | "SL_TOKEN";
 

@@ -167,6 +167,8 @@ export const HealthBodySchema = v.object({
       error: v.nullable(v.object({ phase: v.string(), code: v.string() })),
     })),
     oldestPendingSeconds: v.nullable(int),
+    /** `mismatch`: this database is a copy of the installation recorded for the tenant; sync paused. */
+    installation: v.picklist(["ok", "mismatch", "unknown"]),
   }),
   reasons: v.array(v.string()),
 });

@@ -8,6 +8,7 @@ import { errorFields } from "../log.ts";
 import { createActivationPages } from "./activation_pages.tsx";
 import { createApi } from "./api.ts";
 import { createConnectionApi, createConnectionPage } from "./connection.tsx";
+import { createInstallationApi, createInstallationPage } from "./installation.tsx";
 import { csrfProtection } from "./csrf.ts";
 import type { AppDeps } from "./deps.ts";
 import { createFlashStore } from "./flash.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
   app.get("/api/openapi.json", openApiHandler(app, VERSION));
   app.route("/api", createApi(deps));
   app.route("/api", createConnectionApi(deps));
+  app.route("/api", createInstallationApi(deps));
   app.all("/api/*", (c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
 
   app.use("*", htmlGuard(token));
@@ -81,6 +83,7 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
     csrfProtection((c, reason) => errorPage(c, flashes, 403, "Forbidden", `Nothing was changed: ${reason}.`)),
   );
   app.route("/", createConnectionPage(deps, flashes));
+  app.route("/", createInstallationPage(deps, flashes));
   app.route("/", createPages(deps, flashes));
   app.route("/", createActivationPages(deps, flashes));
   app.notFound((c) => errorPage(c, flashes, 404, "Not found", "There is no page here."));

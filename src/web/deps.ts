@@ -5,6 +5,7 @@ import type { CredentialsInput, CredentialsView } from "../activation/credential
 import type { TestResult } from "../activation/test_credentials.ts";
 import type { Config, RetryParams } from "../config.ts";
 import type { Actor } from "../db/message_actions.ts";
+import type { InstallationState } from "../sync/installation_guard.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import type { DrainState, PublishInput, SyncRunResult } from "../sync/deps.ts";
@@ -95,4 +96,8 @@ export interface AppDeps {
   metrics?: { render(): string };
   /** The exchanges with RAC and the Smart Link Server, per operation (the Connection page). */
   connection?(): Promise<ConnectionReport>;
+  /** Whether this database is the installation recorded for the tenant (a copy does not sync). */
+  installation?(): InstallationState;
+  /** Adopts this database as the tenant's installation; `actor` says who. */
+  confirmInstallation?(actor: string): Promise<InstallationState>;
 }

@@ -23,6 +23,7 @@ export interface HealthBody {
     token: TokenCheck | "unknown";
     lastTick: { finishedAt: string; durationMs: number; error: { phase: string; code: string } | null } | null;
     oldestPendingSeconds: number | null;
+    installation: "ok" | "mismatch" | "unknown";
   };
   /** Why the status is "degraded" or "unavailable". */
   reasons: string[];
@@ -46,6 +47,7 @@ export async function checkHealth(deps: AppDeps): Promise<{ httpStatus: 200 | 50
           token: "unknown",
           lastTick: null,
           oldestPendingSeconds: null,
+          installation: "unknown",
         },
         reasons: ["database unreachable"],
       },
@@ -60,6 +62,12 @@ export async function checkHealth(deps: AppDeps): Promise<{ httpStatus: 200 | 50
   if (!a.activated) reasons.push("not activated: no client credentials");
   if (a.activated && token === "error") {
     reasons.push(credentialsRejected(a) ? "token request failed: credentials rejected" : "token request failed");
+  }
+  const installation = deps.installation?.().status ?? "unknown";
+  if (installation === "mismatch") {
+    reasons.push(
+      'this database is a copy of the installation recorded for the tenant: sync paused (see "cli activate --confirm")',
+    );
   }
   if (a.activated && tick?.error) reasons.push(`last tick failed in phase ${tick.error.phase}`);
   const limitS = (STALE_PERIODS * s.periodMs) / 1000;
@@ -83,6 +91,7 @@ export async function checkHealth(deps: AppDeps): Promise<{ httpStatus: 200 | 50
           }
           : null,
         oldestPendingSeconds: s.oldestPendingSeconds,
+        installation,
       },
       reasons,
     },

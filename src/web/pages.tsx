@@ -115,6 +115,7 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
         errors={errors}
         retry={deps.retryParams()}
         alerts={deps.alerts?.()}
+        installation={deps.installation?.()}
         schedule={deps.config.schedule}
         csrf={c.get("csrf")}
       />,

@@ -8,13 +8,16 @@ import { activationState } from "../activation_state.ts";
 import type { AlertsView } from "../deps.ts";
 import { tickSummaryText } from "../tick_text.ts";
 import { statusGrid, type StatusSnapshot, typeGrid } from "../status.ts";
+import type { InstallationState } from "../../sync/installation_guard.ts";
 import { HourChart } from "./chart.tsx";
+import { InstallationBanner } from "./installation_banner.tsx";
 import { ActionForm, Badge, href, Time } from "./parts.tsx";
 
 export interface DashboardData {
   status: StatusSnapshot;
   /** Undefined when SMARTLINK_ALERT_WEBHOOK is not set. */
   alerts?: AlertsView;
+  installation?: InstallationState;
   buckets: HourBucket[];
   errors: LogRow[];
   retry: RetryParams;
@@ -307,6 +310,7 @@ export function DashboardView(props: DashboardData) {
   return (
     <>
       <h1>Dashboard</h1>
+      <InstallationBanner state={props.installation} csrf={props.csrf} />
       <div class="grid">
         <Activation s={s} />
         <Sync s={s} schedule={props.schedule} retry={props.retry} csrf={props.csrf} />
