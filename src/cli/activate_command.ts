@@ -61,15 +61,11 @@ export function testLines(r: TestResult): string[] {
   return lines;
 }
 
-/** `activate [--client-id ID] [--client-secret-file F] [--env prod|staging|dev] [--link-url U --rac-token-url U]`. */
+/**
+ * `activate [--client-id ID] [--client-secret-file F] [--env prod|staging|dev] [--link-url U --rac-token-url U]`.
+ * (`activate --confirm`, adopting an installation identity, is `activate_confirm.ts`.)
+ */
 export async function activateCommand(o: CommandOptions, prompter: Prompter): Promise<number> {
-  if (o.args.includes("--confirm")) {
-    throw new CliError(
-      EXIT.USAGE,
-      '"activate --confirm" (adopt a new installation identity) is not available in this version; ' +
-        '"activate" without --confirm stores the tenant credentials',
-    );
-  }
   if (o.config.clientId) {
     throw new CliError(
       EXIT.USAGE,

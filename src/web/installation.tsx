@@ -42,7 +42,10 @@ export function createInstallationApi(deps: AppDeps): Hono {
       tags: ["sync"],
       responses: {
         200: ["The identity now recorded", ConfirmBody],
-        409: ["Not activated: no tenant to record an installation for (NOT_ACTIVATED)", ErrorBody],
+        409: [
+          "Not activated, or no token: no tenant to record an installation for (NOT_ACTIVATED, NO_TENANT)",
+          ErrorBody,
+        ],
       },
     }),
     async (c) => {
