@@ -75,7 +75,7 @@ function Current(props: { d: ActivationPageData }) {
               : v.storedKeyId
               ? "stored"
               : "—"}
-            {v.storedKeyId && <span class="muted small">{" "}(encrypted, key id {v.storedKeyId})</span>}
+            {v.storedKeyId && <span class="muted small">{` (encrypted, key id ${v.storedKeyId})`}</span>}
           </dd>
           {v.storedAt && (
             <>
