@@ -25,6 +25,7 @@ import {
   storableText,
 } from "./filters.ts";
 import { nextAttemptAt } from "./next_attempt.ts";
+import { runSyncAction } from "./run_sync.ts";
 import {
   DiscardBody,
   DoctorBody,
@@ -237,15 +238,7 @@ export function createApi(deps: AppDeps): Hono {
       },
     }),
     async (c) => {
-      const result = await deps.sync.run("api");
-      await logOperatorAction(deps.db, "sync", "Operator sync requested through the API", {
-        now: deps.now(),
-        actor: actor(c),
-        detail: result.ran
-          ? { ran: true, error: result.summary.error?.code ?? null }
-          : { ran: false, reason: result.reason },
-        failed: !result.ran || result.summary.error !== undefined,
-      });
+      const result = await runSyncAction(deps, "api", actor(c));
       if (result.ran) return c.json(result.summary);
       return result.reason === "busy"
         ? apiError(c, 409, "SYNC_RUNNING", "A sync tick is already running; try again when it ends")

@@ -14,7 +14,7 @@ import {
   messageDetail,
   recentErrors,
 } from "../db/admin_queries.ts";
-import { type ActionFailure, discardMessage, logOperatorAction, retryMessage } from "../db/message_actions.ts";
+import { type ActionFailure, discardMessage, retryMessage } from "../db/message_actions.ts";
 import { resolveMessageId } from "../db/resolve_id.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import { encodeCursor, isUuid } from "./cursor.ts";
@@ -22,6 +22,7 @@ import type { AppDeps } from "./deps.ts";
 import { parseExecQuery, parseLogQuery, parseMessageQuery } from "./filters.ts";
 import type { Flash, FlashStore } from "./flash.ts";
 import { clientAddress, type WebEnv } from "./security.ts";
+import { runSyncAction } from "./run_sync.ts";
 import { loadStatus } from "./status.ts";
 import { DashboardView } from "./views/dashboard.tsx";
 import { ErrorView } from "./views/error.tsx";
@@ -185,15 +186,7 @@ export function createPages(deps: AppDeps, flashes: FlashStore): Hono<WebEnv> {
   });
 
   html.post("/sync", async (c) => {
-    const result = await deps.sync.run("admin");
-    await logOperatorAction(deps.db, "sync", "Operator sync requested from the admin view", {
-      now: deps.now(),
-      actor: actor(c),
-      detail: result.ran
-        ? { ran: true, error: result.summary.error?.code ?? null }
-        : { ran: false, reason: result.reason },
-      failed: !result.ran || result.summary.error !== undefined,
-    });
+    const result = await runSyncAction(deps, "admin", actor(c));
     if (result.ran) return redirect(c, "/", syncFlash(result.summary));
     return redirect(c, "/", {
       kind: "error",
