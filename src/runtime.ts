@@ -113,6 +113,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     () => wired?.tokens.recentTokens() ?? [],
     () => resolvedHeaderValues(handlersFile, options.env),
   );
+  // The alert webhook's URL carries its own key (Slack, Teams): masked wherever it might be echoed.
+  if (config.alertWebhook) redactor.addSource(() => [config.alertWebhook]);
   const redact = redactor.redact;
   const known = { redact, add: (secret: string | undefined) => void (secret && learned.add(secret)) };
   const logger = redactingLogger(options.logger, redactor);
@@ -203,7 +205,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const alerts = config.alertWebhook
     ? createAlertWatch({
-      alerter: createAlerter({ url: config.alertWebhook, fetch: doFetch, now, logger, tenantId }),
+      alerter: createAlerter({ url: config.alertWebhook, fetch: doFetch, now, logger, tenantId, redact }),
       db,
       now,
       logger,

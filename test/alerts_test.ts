@@ -290,3 +290,24 @@ Deno.test("loadConfig() reads SMARTLINK_ALERT_WEBHOOK or its _FILE and never ech
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("createAlerter() passes bodies and errors through the redactor", async () => {
+  const r = receiver();
+  try {
+    const alerter = createAlerter({
+      url: r.url,
+      now: () => new Date(),
+      logger: createMemoryLogger("error"),
+      retries: 0,
+      tenantId: () => "tenant-with-secret-part",
+      redact: (text) => text.replaceAll("secret-part", "[redacted]"),
+    });
+    r.failNext([500]);
+    alerter.notify({ condition: "token_unavailable", event: "raised", details: { errorCode: "RAC_HTTP" } });
+    await alerter.idle();
+    assert.equal((r.bodies[0] as { tenantId: string }).tenantId, "tenant-with-[redacted]");
+    assert.ok(!JSON.stringify(r.bodies).includes("secret-part"));
+  } finally {
+    await r.close();
+  }
+});

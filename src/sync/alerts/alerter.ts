@@ -110,7 +110,8 @@ export function createAlerter(o: AlerterOptions): Alerter {
       const res = await doFetch(o.url, {
         method: "POST",
         headers: { "Content-Type": "application/json", "User-Agent": "smartlink-client-alerts" },
-        body: JSON.stringify(body),
+        // Built from names, counts, IDs and codes only; the redactor is the last line all the same.
+        body: o.redact ? o.redact(JSON.stringify(body)) : JSON.stringify(body),
         signal,
       });
       await res.body?.cancel();
