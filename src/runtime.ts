@@ -16,7 +16,7 @@ import { migrate } from "./db/migrate.ts";
 import { instrumentHandlers } from "./handlers/instrument.ts";
 import { resolvedHeaderValues } from "./handlers/header_check.ts";
 import { redactingRegistry } from "./handlers/redacting.ts";
-import { buildRegistry, readHandlersFile } from "./handlers/registry.ts";
+import { buildRegistry, errorReplyTargets, readHandlersFile } from "./handlers/registry.ts";
 import { createRedactor, type Redactor } from "./secrets/redactor.ts";
 import { redactingLogger } from "./secrets/redacting_logger.ts";
 import type { HandlerRegistry } from "./handlers/types.ts";
@@ -244,6 +244,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       maxPerTick: config.maxPerTick,
       handlerTimeoutMs: config.handlerTimeoutMs,
       retentionDays: config.retentionDays,
+      errorReplies: errorReplyTargets(handlersFile),
+      redact,
     }),
   });
 

@@ -21,6 +21,8 @@ export interface CodeHandlerSpec {
   kind: "code";
   name: string;
   reply?: ReplyTarget;
+  /** Where a message that ends DEAD is reported (`sync/error_reply.ts`). */
+  errorReply?: ReplyTarget;
 }
 
 /**

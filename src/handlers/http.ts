@@ -31,6 +31,8 @@ export interface HttpHandlerSpec {
   headers?: Record<string, string>;
   timeoutSeconds?: number;
   reply?: ReplyTarget;
+  /** Where a message that ends DEAD is reported (`sync/error_reply.ts`). */
+  errorReply?: ReplyTarget;
 }
 
 export interface HttpHandlerDeps {

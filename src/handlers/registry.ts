@@ -8,7 +8,13 @@ import * as v from "valibot";
 import { MESSAGE_TYPE_RULE, messageTypeProblem, messageTypeSchema } from "../message_type.ts";
 import { CODE_HANDLERS } from "./code/registry.ts";
 import { type CodeHandler, type CodeHandlerSpec, createCodeHandler } from "./code_handler.ts";
-import { createHttpHandler, ENV_REFERENCE, type HttpHandlerDeps, type HttpHandlerSpec } from "./http.ts";
+import {
+  createHttpHandler,
+  ENV_REFERENCE,
+  type HttpHandlerDeps,
+  type HttpHandlerSpec,
+  type ReplyTarget,
+} from "./http.ts";
 import { headerProblems } from "./header_check.ts";
 import { noopHandler } from "./noop.ts";
 import type { Handler, HandlerRegistry } from "./types.ts";
@@ -16,6 +22,7 @@ import type { Handler, HandlerRegistry } from "./types.ts";
 /** A `noop` entry of the handlers file. */
 export interface NoopHandlerSpec {
   kind: "noop";
+  errorReply?: ReplyTarget;
 }
 
 export type HandlerSpec = HttpHandlerSpec | NoopHandlerSpec | CodeHandlerSpec;
@@ -93,9 +100,10 @@ const httpSchema = v.strictObject({
     ),
   ),
   reply: v.optional(replySchema),
+  errorReply: v.optional(replySchema),
 });
 
-const noopSchema = v.strictObject({ kind: v.literal("noop") });
+const noopSchema = v.strictObject({ kind: v.literal("noop"), errorReply: v.optional(replySchema) });
 
 const codeSchema = (names: readonly string[]) =>
   v.strictObject({
@@ -111,6 +119,7 @@ const codeSchema = (names: readonly string[]) =>
       ),
     ),
     reply: v.optional(replySchema),
+    errorReply: v.optional(replySchema),
   });
 
 type AnyIssue = v.BaseIssue<unknown>;
@@ -175,6 +184,13 @@ export function parseHandlersFile(
   }
   if (problems.length > 0) throw new HandlersConfigError(`${prefix}: ${problems.join("; ")}`);
   return Object.freeze({ ...json }) as HandlersFile;
+}
+
+/** The `errorReply` of each handler that declares one, by message type. */
+export function errorReplyTargets(file: HandlersFile): ReadonlyMap<string, ReplyTarget> {
+  const out = new Map<string, ReplyTarget>();
+  for (const [type, spec] of Object.entries(file)) if (spec.errorReply) out.set(type, { ...spec.errorReply });
+  return out;
 }
 
 export interface RegistryDeps extends HttpHandlerDeps {

@@ -5,6 +5,7 @@
  */
 import type { RetryParams } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import type { ReplyTarget } from "../handlers/http.ts";
 import type { HandlerRegistry } from "../handlers/types.ts";
 import type { Logger } from "../log.ts";
 import type { ParsedItem } from "../smartlink/wire.ts";
@@ -43,6 +44,10 @@ export interface TickDeps {
   maxPerTick: number;
   handlerTimeoutMs: number;
   retentionDays: number;
+  /** `errorReply` of the handlers file by message type: reported upstream when such a message ends DEAD. */
+  errorReplies?: ReadonlyMap<string, ReplyTarget>;
+  /** The one redactor, for texts this engine sends out (error replies). */
+  redact?: (text: string) => string;
   /** Aborted at shutdown: stop claiming and downloading. */
   stopSignal?: AbortSignal;
   /** Aborted when running handlers must give up (shutdown grace over). */

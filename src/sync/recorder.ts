@@ -5,6 +5,7 @@
  */
 import { recordOutcomes } from "../db/queue/record_outcomes.ts";
 import type { TickDeps } from "./deps.ts";
+import { withErrorReply } from "./error_reply.ts";
 import type { Outcome } from "./outcome.ts";
 import type { TickSummary } from "./summary.ts";
 
@@ -52,7 +53,7 @@ export function createRecorder(deps: TickDeps, summary: TickSummary, onReplies: 
   };
   return {
     add(outcome) {
-      buffer.push(outcome);
+      buffer.push(withErrorReply(outcome, deps));
       start();
     },
     get error() {

@@ -7,6 +7,7 @@ import type { RetryParams } from "../config.ts";
 import { recordOutcomes } from "../db/queue/record_outcomes.ts";
 import { abandonedRunning } from "../db/queue/rescue.ts";
 import type { TickDeps } from "./deps.ts";
+import { withErrorReply } from "./error_reply.ts";
 import { abandoned } from "./outcome.ts";
 import type { TickSummary } from "./summary.ts";
 
@@ -20,11 +21,12 @@ export async function recoverAbandoned(deps: TickDeps, retry: RetryParams, summa
     const error =
       `ABANDONED: Attempt ${attempt} never finished (executor "${row.executor}", started ${row.dataInicioExec?.toISOString()})`;
     const isDead = attempt >= retry.qtdeTentativasExec;
-    return abandoned(row, { attempt, startedAt: row.dataInicioExec ?? now, finishedAt: now }, {
+    const outcome = abandoned(row, { attempt, startedAt: row.dataInicioExec ?? now, finishedAt: now }, {
       maxAttempts: retry.qtdeTentativasExec,
       error,
       text: isDead ? `${error}: DEAD` : `${error}: due again`,
     });
+    return withErrorReply(outcome, deps);
   });
   const { recorded } = await recordOutcomes(deps.db.orm, outcomes, now);
   summary.recovered += recorded.length;
