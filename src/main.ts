@@ -14,6 +14,7 @@ import { purgeCommand } from "./cli/purge_command.ts";
 import { rotateKeyCommand } from "./cli/rotate_key_command.ts";
 import { terminalPrompter } from "./cli/terminal_prompt.ts";
 import { syncCommand } from "./cli/sync_command.ts";
+import { INITDB_COMMAND, initdbHere } from "./db/pglite_initdb.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { selftestCommand } from "./cli/selftest.ts";
 import { serveCommand } from "./cli/serve.ts";
@@ -79,6 +80,11 @@ async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     print(usage(name));
+    return EXIT.OK;
+  }
+  if (command === INITDB_COMMAND) {
+    // The child of the embedded database's first start (src/db/pglite_initdb.ts); not for people.
+    await initdbHere(rest[0]);
     return EXIT.OK;
   }
   if (!COMMANDS.has(command)) {

@@ -127,7 +127,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       timeoutMs: config.httpTimeoutMs,
     })
     : undefined;
-  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info("Database migrated", { applied, database: db.kind });

@@ -5,6 +5,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { Logger } from "../log.ts";
 import { schema } from "./schema.ts";
 
 /** A Drizzle database or transaction over the RM schema. */
@@ -55,6 +56,8 @@ export interface OpenOptions {
   dataDir?: string;
   /** PostgreSQL only: schema to use as search_path (tests isolate with it). */
   searchPath?: string;
+  /** Told when the embedded database could not be created in a child process. */
+  logger?: Logger;
   /** PostgreSQL pool size. */
   maxConnections?: number;
 }
@@ -69,7 +72,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** Opens the database chosen by the options. @throws DatabaseError when it cannot be opened */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.databaseUrl ? await openPostgres(options) : await openEmbedded(options.dataDir);
+  return options.databaseUrl ? await openPostgres(options) : await openEmbedded(options.dataDir, options.logger);
 }
 
 async function openPostgres(options: OpenOptions): Promise<Database> {
@@ -120,8 +123,9 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
   return db;
 }
 
-async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+async function openEmbedded(dataDir: string | undefined, logger?: Logger): Promise<Database> {
   const { openPglite } = await import("./pglite.ts");
+  const { initdbInChild, needsInitdb } = await import("./pglite_initdb.ts");
   const { drizzle } = await import("drizzle-orm/pglite");
   let path: string | undefined;
   if (dataDir !== undefined) {
@@ -134,6 +138,14 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
         `Cannot create SMARTLINK_DATA_DIR "${dataDir}": ${(err as Error).message}`,
         { cause: err },
       );
+    }
+  }
+  if (path !== undefined && needsInitdb(path)) {
+    try {
+      await initdbInChild(path);
+    } catch (err) {
+      // Not fatal: the database is created in this process below, at the cost of its memory.
+      logger?.warn(`${(err as Error).message}; creating it in this process`, { dataDir });
     }
   }
   let client;
