@@ -190,7 +190,8 @@ function enqueue(sim: RemoteSim, count: number, prefix: string): Promise<void> {
 
 const fmt = (n: number) => n.toFixed(0).padStart(7);
 
-async function runChild(script: string, env: Record<string, string>): Promise<Record<string, number>> {
+// deno-lint-ignore no-explicit-any
+async function runChild(script: string, env: Record<string, string>): Promise<Record<string, any>> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL(script, import.meta.url).pathname],
     env,
@@ -203,7 +204,8 @@ async function runChild(script: string, env: Record<string, string>): Promise<Re
 }
 
 /** The client end to end in its own process, on a fresh database of `backend`. */
-async function clientRun(backend: string, sim: RemoteSim, handlersPath: string): Promise<Record<string, number>> {
+// deno-lint-ignore no-explicit-any
+async function clientRun(backend: string, sim: RemoteSim, handlersPath: string): Promise<Record<string, any>> {
   const env: Record<string, string> = {
     SMARTLINK_LINK_URL: sim.base,
     SMARTLINK_RAC_TOKEN_URL: `${sim.base}/totvs.rac/connect/token`,
@@ -255,6 +257,8 @@ async function wire(backend: string, sim: RemoteSim, handlersPath: string, laten
       (rate / floor).toFixed(2)
     } (target ≥ ${target}) · ${acks} acks in flight`,
   );
+  const phases = Object.entries(client.phaseMs as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(" · ");
+  console.log(`${backend.padEnd(8)} ${String(latencyMs).padStart(2)} ms: client phases (ms, overlapping): ${phases}`);
 }
 
 async function seedHistory(db: Database, rows: number): Promise<void> {

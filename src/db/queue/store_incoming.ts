@@ -1,14 +1,13 @@
 /**
- * Stores one downloaded batch in one transaction: new `DOWN` rows `PENDING`
+ * Stores one downloaded batch in one statement: new `DOWN` rows `PENDING`
  * (or `DEAD` for bad content), deduplicated on IDEXTERNO against the message
  * table and successful EXEC history, with their LOG rows. Everything it
  * returns is committed, so it may be acked.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { recordset } from "../bulk.ts";
 import { type Orm, queryRows } from "../client.ts";
-import { insertLogRows, logRow } from "../history/log_rows.ts";
-import { LOG_TYPES, message, messageExec, type NewLogRow } from "../schema.ts";
+import { LOG_TYPES } from "../schema.ts";
 
 /** A downstream item ready to be stored. */
 export interface IncomingRow {
@@ -34,99 +33,88 @@ export interface StoreBatchResult {
   alreadySucceeded: Set<string>;
 }
 
-const INCOMING_COLUMNS =
-  "idexterno text, tipo text, audiencia text, idcorrelacao text, conteudo text, status text, ultimoerro text";
+const INCOMING_COLUMNS = `idexterno text, tipo text, audiencia text, idcorrelacao text, conteudo text, status text,
+  ultimoerro text, text_new text, debug_id text, debug_differs text`;
 
-/** Stores `rows` in one transaction of `ex`. @throws the driver's error; nothing is stored then */
+const TEXT = {
+  received: "Message received",
+  dead: "Message stored DEAD on receipt: ",
+  succeeded: "Redelivered message already succeeded: acked, not executed",
+  stored: "Redelivered message already stored: acked again, not stored twice",
+  differs: "Redelivered with different content under the same id: the first copy is kept",
+};
+
+/**
+ * Stores `rows` in ONE statement (atomic like a transaction, one round trip:
+ * this is on the download's critical path, between `get` and `ack`).
+ * @throws the driver's error; nothing is stored then
+ */
 export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Promise<StoreBatchResult> {
-  return await ex.transaction(async (tx) => {
-    const ids = rows.map((r) => r.idExterno);
-    const succeeded = ids.length === 0
-      ? []
-      : await tx.select({ idExterno: messageExec.idExterno, idMensagem: messageExec.idMensagem })
-        .from(messageExec)
-        .where(and(inArray(messageExec.idExterno, ids), eq(messageExec.sucesso, true)));
-    const alreadySucceeded = new Set(succeeded.map((r) => r.idExterno!));
-    const fresh = rows.filter((r) => !alreadySucceeded.has(r.idExterno));
-    const values = fresh.map((r) => ({
-      idexterno: r.idExterno,
-      tipo: r.tipo,
-      audiencia: r.audiencia ?? null,
-      idcorrelacao: r.idCorrelacao ?? null,
-      conteudo: r.conteudo,
-      status: r.deadReason ? "DEAD" : "PENDING",
-      ultimoerro: r.deadReason ?? null,
-    }));
-    const at = sql`${now.toISOString()}::timestamptz`;
-    // Raw SQL: Drizzle's insert cannot select from json_to_recordset (one bind parameter for the whole batch).
-    const insertedRows = values.length === 0 ? [] : await queryRows<{ id: string; idexterno: string; status: string }>(
-      tx,
-      sql`insert into gtotvslinkmessage
-            (idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
-             datatentativaexec, datacriacao, dataalteracao)
-          select idexterno, 'DOWN', tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro, ${at}, ${at}, ${at}
-          from ${recordset(values, INCOMING_COLUMNS)}
-          on conflict (idexterno) do nothing
-          returning id, idexterno, status`,
-    );
-    const inserted = new Map(insertedRows.map((r) => [r.idexterno, { id: String(r.id), dead: r.status === "DEAD" }]));
-    const alreadyStored = new Set(fresh.map((r) => r.idExterno).filter((id) => !inserted.has(id)));
-
-    const logs: NewLogRow[] = [];
-    for (const r of fresh) {
-      const row = inserted.get(r.idExterno);
-      if (!row) continue;
-      const debug = { idExterno: r.idExterno };
-      logs.push(
-        row.dead
-          ? logRow(row.id, {
-            type: LOG_TYPES.error,
-            text: `Message stored DEAD on receipt: ${r.deadReason}`,
-            tipo: r.tipo,
-            at: now,
-            debug,
-          })
-          : logRow(row.id, { type: LOG_TYPES.info, text: "Message received", tipo: r.tipo, at: now, debug }),
-      );
-    }
-    const byId = new Map(rows.map((r) => [r.idExterno, r]));
-    for (const s of succeeded) {
-      logs.push(logRow(s.idMensagem, {
-        type: LOG_TYPES.info,
-        text: "Redelivered message already succeeded: acked, not executed",
-        tipo: byId.get(s.idExterno!)!.tipo,
-        at: now,
-        debug: { idExterno: s.idExterno },
-      }));
-    }
-    if (alreadyStored.size > 0) {
-      // A redelivery of a message still waiting here (its ack was lost): say so on its row, and
-      // warn when the server sent different content under the same id (the first copy is kept).
-      const existing = await tx.select({ id: message.id, idExterno: message.idExterno, conteudo: message.conteudo })
-        .from(message).where(inArray(message.idExterno, [...alreadyStored]));
-      for (const e of existing) {
-        const r = byId.get(e.idExterno!)!;
-        const differs = r.deadReason === undefined && r.conteudo !== e.conteudo;
-        logs.push(
-          differs
-            ? logRow(e.id, {
-              type: LOG_TYPES.warning,
-              text: "Redelivered with different content under the same id: the first copy is kept",
-              tipo: r.tipo,
-              at: now,
-              debug: { idExterno: e.idExterno, redeliveredContent: r.conteudo.slice(0, 2000) },
-            })
-            : logRow(e.id, {
-              type: LOG_TYPES.info,
-              text: "Redelivered message already stored: acked again, not stored twice",
-              tipo: r.tipo,
-              at: now,
-              debug: { idExterno: e.idExterno },
-            }),
-        );
-      }
-    }
-    await insertLogRows(tx, logs);
-    return { inserted, alreadyStored, alreadySucceeded };
-  });
+  const result: StoreBatchResult = { inserted: new Map(), alreadyStored: new Set(), alreadySucceeded: new Set() };
+  if (rows.length === 0) return result;
+  const values = rows.map((r) => ({
+    idexterno: r.idExterno,
+    tipo: r.tipo,
+    audiencia: r.audiencia ?? null,
+    idcorrelacao: r.idCorrelacao ?? null,
+    conteudo: r.conteudo,
+    status: r.deadReason ? "DEAD" : "PENDING",
+    ultimoerro: r.deadReason ?? null,
+    text_new: r.deadReason ? `${TEXT.dead}${r.deadReason}` : TEXT.received,
+    debug_id: JSON.stringify({ idExterno: r.idExterno }),
+    debug_differs: r.deadReason === undefined
+      ? JSON.stringify({ idExterno: r.idExterno, redeliveredContent: r.conteudo.slice(0, 2000) })
+      : null,
+  }));
+  const at = sql`${now.toISOString()}::timestamptz`;
+  // Raw SQL: data-modifying CTEs over one json_to_recordset are not in Drizzle's builder. `existing`
+  // reads the snapshot before the statement, so it never sees the rows `ins` inserts.
+  const out = await queryRows<{ kind: "ins" | "done" | "existing"; idexterno: string; id: string; status: string }>(
+    ex,
+    sql`with v as (select * from ${recordset(values, INCOMING_COLUMNS)}),
+      done as (
+        select e.idexterno, e.idmensagem from gtotvslinkmessageexec e
+        where e.sucesso and e.idexterno in (select idexterno from v)),
+      ins as (
+        insert into gtotvslinkmessage
+          (idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
+           datatentativaexec, datacriacao, dataalteracao)
+        select idexterno, 'DOWN', tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro, ${at}, ${at}, ${at}
+        from v where idexterno not in (select idexterno from done)
+        on conflict (idexterno) do nothing
+        returning id, idexterno, status),
+      existing as (
+        select m.id, m.idexterno, m.conteudo from gtotvslinkmessage m
+        where m.idexterno in (select idexterno from v) and m.idexterno not in (select idexterno from done)),
+      logs as (
+        insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
+        select ins.id, case when ins.status = 'DEAD' then ${LOG_TYPES.error}::int else ${LOG_TYPES.info}::int end,
+               v.text_new, ${at}, v.debug_id, v.tipo
+        from ins join v on v.idexterno = ins.idexterno
+        union all
+        select done.idmensagem, ${LOG_TYPES.info}::int, ${TEXT.succeeded}::text, ${at}, v.debug_id, v.tipo
+        from done join v on v.idexterno = done.idexterno
+        union all
+        select existing.id,
+               case when differs then ${LOG_TYPES.warning}::int else ${LOG_TYPES.info}::int end,
+               case when differs then ${TEXT.differs}::text else ${TEXT.stored}::text end,
+               ${at}, case when differs then v.debug_differs else v.debug_id end, v.tipo
+        from existing join v on v.idexterno = existing.idexterno,
+             lateral (select v.ultimoerro is null and v.conteudo is distinct from existing.conteudo as differs) d
+        returning 1)
+      select 'ins' as kind, idexterno, id::text as id, status from ins
+      union all select 'done', idexterno, idmensagem::text, null::text from done
+      union all select 'existing', idexterno, id::text, null::text from existing`,
+  );
+  for (const r of out) {
+    if (r.kind === "ins") result.inserted.set(r.idexterno, { id: r.id, dead: r.status === "DEAD" });
+    else if (r.kind === "done") result.alreadySucceeded.add(r.idexterno);
+    else result.alreadyStored.add(r.idexterno);
+  }
+  // Inserted by someone else between the snapshot and the insert: present, so stored already.
+  for (const r of rows) {
+    const known = result.inserted.has(r.idExterno) || result.alreadySucceeded.has(r.idExterno);
+    if (!known) result.alreadyStored.add(r.idExterno);
+  }
+  return result;
 }
