@@ -44,23 +44,31 @@ export function observeFetch(inner: typeof fetch, options: ObserveOptions): type
     }
   };
   return async (input, init) => {
-    const request = new Request(input, init);
-    const requestBody = request.body === null ? undefined : await request.clone().text();
-    const op = options.classify(request.method, request.url);
+    // The common case (a URL and a text body, every call of this program) needs no Request: building
+    // one and cloning its body stream cost as much as the request itself on the hot path (one per ack).
+    const simple = (typeof input === "string" || input instanceof URL) &&
+      (init?.body === undefined || init.body === null || typeof init.body === "string");
+    const request = simple ? undefined : new Request(input, init);
+    const method = request?.method ?? (init?.method ?? "GET").toUpperCase();
+    const url = request?.url ?? new URL(String(input)).href;
+    const requestBody = request
+      ? (request.body === null ? undefined : await request.clone().text())
+      : (init?.body ?? undefined) as string | undefined;
+    const op = options.classify(method, url);
     const startedAt = now();
     const t0 = clock();
     const base = {
       startedAt,
       op,
-      method: request.method,
-      url: request.url,
-      requestHeaders: request.headers,
+      method,
+      url,
+      requestHeaders: request?.headers ?? new Headers(init?.headers),
       requestBody,
     };
     let response: Response;
     let text: string;
     try {
-      response = await inner(request);
+      response = await (request ? inner(request) : inner(input, init));
       text = await response.text();
     } catch (err) {
       emit({ ...base, durationMs: Math.round(clock() - t0), error: err instanceof Error ? err.message : String(err) });

@@ -1,4 +1,5 @@
-/** Shared pieces of the tick phases: the phase error, a bounded worker pool, and a wake-up signal. */
+/** Shared pieces of the tick phases: the phase error, a bounded worker pool, a wake-up signal, a yield. */
+import { setImmediate } from "node:timers";
 import type { TickPhase } from "./summary.ts";
 
 /** A phase stopped by an error that is the server's or the database's, not a message's. */
@@ -60,4 +61,14 @@ export function createSignal(): Signal {
       });
     },
   };
+}
+
+/**
+ * Lets pending I/O callbacks run. Handlers that settle at once (noop, code)
+ * would otherwise chain in microtasks through a whole claim, and the
+ * download's answers and acks beside them would wait (setImmediate runs after
+ * I/O, without the clamp of a nested setTimeout).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -9,8 +9,8 @@ import { withErrorReply } from "./error_reply.ts";
 import type { Outcome } from "./outcome.ts";
 import type { TickSummary } from "./summary.ts";
 
-/** Outcomes written in one transaction at most. */
-const MAX_BATCH = 500;
+/** Outcomes written in one transaction at most (larger batches block the event loop the download shares). */
+const MAX_BATCH = 200;
 
 export interface Recorder {
   add(outcome: Outcome): void;
