@@ -16,6 +16,7 @@
  */
 import { sql } from "drizzle-orm";
 import { openDatabase } from "../src/db/client.ts";
+import { serviceV8Flags } from "./lib/v8_flags.ts";
 
 const TICKS = Number(Deno.env.get("SOAK_TICKS") ?? 5_000);
 const TRICKLE = Number(Deno.env.get("SOAK_TRICKLE") ?? 20);
@@ -24,6 +25,8 @@ const PAGES_EVERY = Number(Deno.env.get("SOAK_PAGES_EVERY") ?? 50);
 const BACKENDS = (Deno.env.get("BENCH_BACKENDS") ?? "postgres,pglite").split(",");
 const ADMIN_URL = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const TOKEN = "soak-admin-token-0123456789abcdef";
+/** V8 flags of the client process: the service's (deno.json `start`) unless SOAK_V8_FLAGS says otherwise ("" for none). */
+const V8_FLAGS = Deno.env.get("SOAK_V8_FLAGS") ?? serviceV8Flags();
 
 const port = () => 20000 + Math.floor(Math.random() * 20000);
 
@@ -79,7 +82,13 @@ async function soak(backend: string): Promise<void> {
   );
   const clientPort = port();
   const client = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../src/main.ts", import.meta.url).pathname, "serve"],
+    args: [
+      "run",
+      "-A",
+      ...(V8_FLAGS ? [`--v8-flags=${V8_FLAGS}`] : []),
+      new URL("../src/main.ts", import.meta.url).pathname,
+      "serve",
+    ],
     env: {
       PORT: String(clientPort),
       SMARTLINK_ADMIN_TOKEN: TOKEN,

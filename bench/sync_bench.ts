@@ -27,6 +27,7 @@ import { createLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
 import { loadConfig } from "../src/config.ts";
+import { serviceV8Flags } from "./lib/v8_flags.ts";
 import type { TickDeps } from "../src/sync/deps.ts";
 import { tick } from "../src/sync/tick.ts";
 
@@ -191,9 +192,9 @@ function enqueue(sim: RemoteSim, count: number, prefix: string): Promise<void> {
 const fmt = (n: number) => n.toFixed(0).padStart(7);
 
 // deno-lint-ignore no-explicit-any
-async function runChild(script: string, env: Record<string, string>): Promise<Record<string, any>> {
+async function runChild(script: string, env: Record<string, string>, v8Flags?: string): Promise<Record<string, any>> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(script, import.meta.url).pathname],
+    args: ["run", "-A", ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []), new URL(script, import.meta.url).pathname],
     env,
     stdout: "piped",
     stderr: "inherit",
@@ -218,12 +219,12 @@ async function clientRun(backend: string, sim: RemoteSim, handlersPath: string):
   if (backend === "postgres") {
     return await withPostgresUrl(
       "smartlink_bench_tp",
-      (url) => runChild("./lib/client_process.ts", { ...env, DATABASE_URL: url }),
+      (url) => runChild("./lib/client_process.ts", { ...env, DATABASE_URL: url }, serviceV8Flags()),
     );
   }
   const dir = await Deno.makeTempDir({ prefix: "smartlink-bench-" });
   try {
-    return await runChild("./lib/client_process.ts", { ...env, SMARTLINK_DATA_DIR: dir });
+    return await runChild("./lib/client_process.ts", { ...env, SMARTLINK_DATA_DIR: dir }, serviceV8Flags());
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

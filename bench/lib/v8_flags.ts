@@ -1,0 +1,9 @@
+/**
+ * The V8 flags the service runs with, read from the `start` task of
+ * deno.json (the one place they are set; the compile tasks carry the same),
+ * so the benches measure the client as it ships.
+ */
+export function serviceV8Flags(): string | undefined {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  return (config.tasks.start as string).match(/--v8-flags=(\S+)/)?.[1];
+}
