@@ -1,0 +1,129 @@
+/**
+ * Active/passive (SPEC 10): two real `serve` processes on one PostgreSQL,
+ * both asked to tick all the time. One ticks at a time (the advisory lock);
+ * the active one is SIGKILLed in the middle of a 1,000-command run, during
+ * one of its ticks, and the other finishes the run: nothing lost, nothing
+ * acked before it was committed, nothing executed again after a recorded
+ * success. Needs TEST_DATABASE_URL; HA_MESSAGES sizes the run.
+ */
+import assert from "node:assert/strict";
+import { sql } from "drizzle-orm";
+import { TEST_DATABASE_URL } from "./helpers/db.ts";
+import { checkCrashRun } from "./helpers/crash_report.ts";
+import { intFromEnv } from "./helpers/prng.ts";
+import { type ClientLife, createServeRig, sleep } from "./helpers/serve_rig.ts";
+
+interface TickWindow {
+  start: number;
+  end: number;
+}
+
+Deno.test({
+  name: "two serve processes on one PostgreSQL: one ticks at a time; SIGKILL the active one, the other finishes",
+  ignore: !TEST_DATABASE_URL,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const messages = intFromEnv("HA_MESSAGES", 1000);
+    const rig = await createServeRig({
+      databaseUrl: TEST_DATABASE_URL!,
+      messages,
+      prefix: "ha",
+      log: (l) => console.log(l),
+    });
+    try {
+      const a = await rig.startClient("A", "A");
+      const b = await rig.startClient("B", "B");
+      const busy: Record<string, number> = { A: 0, B: 0 };
+      let stopA = false;
+      let killedDuringTick = false;
+      const doneCount = async () =>
+        Number(
+          (await rig.db.rows<{ n: number }>(
+            sql`select count(distinct idexterno)::int as n from gtotvslinkmessageexec where direcao = 'DOWN' and sucesso`,
+          ))[0].n,
+        );
+      const drive = async (who: string, life: ClientLife, until: () => Promise<boolean>) => {
+        while (!await until()) {
+          const r = await rig.syncOnce(life);
+          if (r === undefined) return; // killed
+          if (r.busy) {
+            busy[who]++;
+            await sleep(10);
+            continue;
+          }
+          const s = r.summary ?? {};
+          if (!["downloaded", "executed", "sent", "recovered"].some((k) => Number(s[k] ?? 0) > 0)) await sleep(250);
+        }
+      };
+      const finished = async () => rig.sim.state.queue.length === 0 && await rig.rowsLeft() === 0;
+
+      // A kills itself in the middle of the run: once a third is done, during one of A's ticks.
+      const killer = (async () => {
+        while (await doneCount() < messages / 3) await sleep(50);
+        const t0 = Date.now();
+        for (;;) {
+          const r = rig.syncOnce(a); // A's own tick: kill it while it runs
+          await sleep(40);
+          const stillRunning = await Promise.race([r.then(() => false), sleep(1).then(() => true)]);
+          if (stillRunning || Date.now() - t0 > 30_000) {
+            killedDuringTick = stillRunning;
+            stopA = true;
+            a.child.kill("SIGKILL");
+            await r;
+            return;
+          }
+        }
+      })();
+      const runA = drive("A", a, () => Promise.resolve(stopA));
+      const runB = drive("B", b, finished);
+      await killer;
+      const statusA = await a.done;
+      assert.equal(statusA.signal, "SIGKILL");
+      const doneAtKill = await doneCount();
+      await runA;
+      await Promise.race([runB, sleep(200_000)]);
+      assert.ok(await finished(), `B finished the run (${await doneCount()} of ${messages} done)`);
+      b.child.kill("SIGTERM");
+      const statusB = await b.done;
+
+      const findings = await checkCrashRun(rig.db, rig.commands, rig.erp.calls, rig.sim.state.sent);
+      // Every tick of both processes left its record (src/db/tick_log.ts): none may overlap another.
+      const records = await rig.db.rows<{ datadebug: string }>(sql`select datadebug from gtotvslinklog
+        where idmensagem is null and (logmensagem = 'Tick finished' or logmensagem like 'Tick failed in phase %')`);
+      const windows: TickWindow[] = records.map((r) => {
+        const s = JSON.parse(r.datadebug);
+        return { start: Date.parse(s.startedAt), end: Date.parse(s.finishedAt) };
+      }).sort((x, y) => x.start - y.start);
+      const overlaps = windows.filter((w, i) => i > 0 && w.start < windows[i - 1].end);
+      const dir = rig.logFile.replace(/\/[^/]+$/, "");
+      const ticksOf = async (who: string) =>
+        (await Deno.readTextFile(`${dir}/${who}.log`)).split("\n").filter((l) => l.includes('"msg":"Tick finished"'))
+          .length;
+      const [ticksA, ticksB] = [await ticksOf("A"), await ticksOf("B")];
+      console.log(
+        [
+          `ha: ${messages} commands; A ticked busily ${ticksA} times (busy ${busy.A}), killed during a tick: ${killedDuringTick}`,
+          `ha: ${doneAtKill} done when A died; B ticked busily ${ticksB} times (busy ${busy.B}) and finished`,
+          `ha: lost ${findings.lost.length}, re-run after success ${findings.duplicatesAfterSuccess.length}, ` +
+          `acked before commit ${rig.ackViolations.length}, ticks ${windows.length}, overlapping ${overlaps.length}, ` +
+          `abandoned attempts ${findings.abandonedAttempts}`,
+        ].join("\n"),
+      );
+      assert.ok(killedDuringTick, "A was killed during one of its ticks");
+      assert.ok(doneAtKill > 0 && doneAtKill < messages, "A died in the middle of the run");
+      assert.ok(ticksA > 0 && ticksB > 0, "both processes did work");
+      assert.ok(busy.A + busy.B > 0, "the other was refused while one ticked");
+      assert.deepEqual(overlaps, [], "never two ticks at once");
+      assert.deepEqual(rig.ackViolations, [], "every ack named a committed message");
+      assert.deepEqual(findings.lost, [], "messages lost");
+      assert.deepEqual(findings.duplicatesAfterSuccess, [], "handler called again after a recorded success");
+      assert.deepEqual(findings.doubleSuccess, [], "a command with two success EXEC rows");
+      assert.deepEqual(findings.rowsLeft, {}, "no row left");
+      assert.equal(statusB.code, 0, "B stops cleanly on SIGTERM");
+      await Deno.remove(dir, { recursive: true });
+    } finally {
+      await rig.close();
+    }
+  },
+});
