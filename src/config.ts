@@ -267,6 +267,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   let subscriptions: string[] | undefined;
   if (subscriptionsRaw !== undefined && subscriptionsRaw.trim() !== "") {
     subscriptions = [...new Set(subscriptionsRaw.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+    if (subscriptions.length === 0) {
+      throw new ConfigError(
+        "SMARTLINK_SUBSCRIPTIONS",
+        `comma-separated message types (${MESSAGE_TYPE_RULE})`,
+        subscriptionsRaw,
+      );
+    }
     const bad = subscriptions.find((s) => !isMessageType(s));
     if (bad !== undefined) {
       throw new ConfigError("SMARTLINK_SUBSCRIPTIONS", `comma-separated message types (${MESSAGE_TYPE_RULE})`, bad);

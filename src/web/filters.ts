@@ -37,6 +37,12 @@ const cursorField = v.pipe(
 );
 const uuidField = v.pipe(v.string(), v.uuid("Expected a message ID (uuid)"), v.transform((s) => s.toLowerCase()));
 
+/** True when the `YYYY-MM-DD` the text starts with is a real day (JavaScript would roll 2024-02-30 over to March). */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number);
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 /** ISO date-time with zone, a `datetime-local` value or a plain date; the last two are read as UTC. */
 const dateField = v.pipe(
   v.string(),
@@ -44,6 +50,7 @@ const dateField = v.pipe(
     /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$/,
     "Expected a date like 2024-05-01 or 2024-05-01T13:45 (UTC)",
   ),
+  v.check(isCalendarDate, "Expected a date that exists (no February 30)"),
   v.transform((s) => {
     const t = s.replace(" ", "T");
     return new Date(/Z|[+-]\d{2}:\d{2}$/.test(t) ? t : t.length === 10 ? `${t}T00:00:00Z` : `${t}Z`);
