@@ -86,7 +86,7 @@ dbTest("a copy with the same tenant does not setup, get or send until the instal
     assert.equal(flow.runtime.installation?.state().status, "mismatch");
 
     // The operator adopts this database: the next tick syncs everything.
-    await flow.runtime.installation!.confirm("cli");
+    await flow.runtime.installation.confirm("cli");
     flow.clock.advance(10_000);
     const after = await runTick(flow);
     assert.equal(after.error, undefined, JSON.stringify(after.error));
@@ -235,5 +235,24 @@ Deno.test("cli activate --confirm adopts a copied embedded database and logs it"
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+dbTest("a copy is paused whatever the wire profile: the post-single variant", async (db) => {
+  const profile = new URL("../profiles/post-single.json", import.meta.url).pathname;
+  const flow = await createFlow(db, { variant: "post-single", env: { SMARTLINK_PROFILE: profile } });
+  try {
+    await recordElsewhere(db);
+    flow.sim.generate("SGDPMaskCommand", 2);
+    const s = await runTick(flow);
+    assert.equal(s.error?.code, "SL_INSTALLATION");
+    assert.deepEqual([flow.sim.state.gets, flow.sim.state.setups.length], [0, 0]);
+    await flow.runtime.installation.confirm("cli");
+    flow.clock.advance(10_000);
+    for (let i = 0; i < 4 && flow.sim.state.queue.length > 0; i++) await runTick(flow);
+    assert.equal(flow.sim.state.queue.length, 0);
+    assert.equal(flow.sim.state.sent.length, 2);
+  } finally {
+    await flow.cleanup();
   }
 });

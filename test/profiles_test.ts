@@ -10,7 +10,7 @@ import { loadConfig } from "../src/config.ts";
 import { generateCommand } from "../src/simulator/generator.ts";
 import type { SimVariant } from "../src/simulator/variants.ts";
 import { dbTest } from "./helpers/db.ts";
-import { createFlow, runTick } from "./helpers/flow.ts";
+import { createFlow, runTick, TPD_HANDLERS } from "./helpers/flow.ts";
 
 const TENANT = "b6572633-6ab6-4d5f-9d36-1a0b2c3d4e5f";
 const PROFILES = new URL("../profiles/", import.meta.url);
@@ -33,7 +33,12 @@ const cases: { variant: SimVariant; nacks: boolean }[] = [
 
 for (const { variant, nacks } of cases) {
   dbTest(`profiles/${variant}.json drains the "${variant}" simulator queue`, async (db) => {
-    const flow = await createFlow(db, { variant, env: { SMARTLINK_PROFILE: profilePath(variant) } });
+    const handlers = {
+      ...TPD_HANDLERS,
+      SGDPDataCommand: { ...TPD_HANDLERS.SGDPDataCommand, errorReply: TPD_HANDLERS.SGDPDataCommand.reply },
+      SGDPMaskCommand: { ...TPD_HANDLERS.SGDPMaskCommand, errorReply: TPD_HANDLERS.SGDPMaskCommand.reply },
+    };
+    const flow = await createFlow(db, { variant, handlers, env: { SMARTLINK_PROFILE: profilePath(variant) } });
     try {
       const commands = Array.from(
         { length: 7 },
@@ -42,6 +47,7 @@ for (const { variant, nacks } of cases) {
       flow.sim.enqueue(commands);
       flow.sim.enqueue({ id: "no-handler-1", type: "UnknownCommand", data: { x: 1 } });
       flow.sim.enqueue({ id: "bad-json-1", data: "not json {" });
+      flow.erp.failNext(1, 400, "CPF inválido"); // one command fails for good: its error reply goes up instead
       for (let i = 0; i < 20 && flow.sim.state.queue.length > 0; i++) await runTick(flow);
       const last = await runTick(flow);
       assert.equal(last.error, undefined, JSON.stringify(last.error));
@@ -58,6 +64,8 @@ for (const { variant, nacks } of cases) {
         assert.equal(sent.audience, "SGDP");
         assert.equal(JSON.parse(sent.body).header.type, sent.type);
       }
+      const errors = flow.sim.state.sent.map((s) => JSON.parse(s.body).content.error).filter((e) => e);
+      assert.deepEqual(errors.map((e) => e.code), ["HTTP_400"], "one error reply, in the variant's send shape");
       const ids = commands.map((c) => c.id);
       if (nacks) {
         assert.deepEqual(flow.sim.state.acked.sort(), ids.sort());
@@ -71,8 +79,11 @@ for (const { variant, nacks } of cases) {
       const dead = await db.rows<{ idexterno: string; ultimoerro: string }>(
         sql`select idexterno, ultimoerro from gtotvslinkmessage where status = 'DEAD' order by idexterno`,
       );
-      assert.deepEqual(dead.map((d) => d.idexterno), ["bad-json-1", "no-handler-1"]);
-      assert.match(dead[1].ultimoerro, /^HANDLER_MISSING/);
+      assert.deepEqual(dead.filter((d) => !d.ultimoerro.startsWith("HTTP_400")).map((d) => d.idexterno), [
+        "bad-json-1",
+        "no-handler-1",
+      ]);
+      assert.equal(dead.length, 3);
       const left = await db.rows(sql`select 1 from gtotvslinkmessage where status <> 'DEAD'`);
       assert.equal(left.length, 0, "nothing else is left to run or send");
     } finally {

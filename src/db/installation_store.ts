@@ -8,10 +8,10 @@
  * The identity recorded for the tenant lives in `smartlink_setting` under
  * `installation`.
  */
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import * as v from "valibot";
 import type { Database } from "./client.ts";
-import { setting } from "./schema.ts";
+import { readSettingJson, writeSettingJson } from "./setting_json.ts";
 
 export const INSTALLATION_KEY = "installation";
 
@@ -117,28 +117,15 @@ export function describeIdentity(i: InstallationIdentity): string {
 
 /** The recorded identity, or undefined when none. @throws InstallationStoreError when the row is not valid */
 export async function readInstallation(db: Database): Promise<InstallationRecord | undefined> {
-  const [row] = await db.orm.select().from(setting).where(eq(setting.key, INSTALLATION_KEY));
-  if (!row) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(row.value);
-  } catch {
-    throw new InstallationStoreError(
-      `Setting "${INSTALLATION_KEY}" is not JSON: run "deno task cli activate --confirm" to record this installation`,
-    );
-  }
-  const parsed = v.safeParse(RecordSchema, json);
-  if (!parsed.success) {
-    throw new InstallationStoreError(
-      `Setting "${INSTALLATION_KEY}" is invalid: run "deno task cli activate --confirm" to record this installation`,
-    );
-  }
-  return parsed.output;
+  const read = await readSettingJson(db, INSTALLATION_KEY, RecordSchema);
+  if (!read.found) return undefined;
+  if (read.ok) return read.value;
+  throw new InstallationStoreError(
+    `Setting "${INSTALLATION_KEY}" is invalid (${read.problem}): run "deno task cli activate --confirm" to record this installation`,
+  );
 }
 
 /** Records (or replaces) the identity for a tenant. */
 export async function writeInstallation(db: Database, record: InstallationRecord, now: Date): Promise<void> {
-  const text = JSON.stringify(v.parse(RecordSchema, record));
-  await db.orm.insert(setting).values({ key: INSTALLATION_KEY, value: text, updatedAt: now })
-    .onConflictDoUpdate({ target: setting.key, set: { value: text, updatedAt: now } });
+  await writeSettingJson(db, INSTALLATION_KEY, RecordSchema, record, now);
 }

@@ -16,7 +16,6 @@ import {
   FaultSchema,
   ModeSchema,
   recordRequest,
-  recordSent,
   resetState,
   type SimOp,
   type SimulatorState,
@@ -24,7 +23,7 @@ import {
   takeFault,
 } from "./state.ts";
 import { createTokenIssuer } from "./token_issuer.ts";
-import { registerVariant, type SimVariant } from "./variants.ts";
+import { registerPathSend, registerVariant, type SimVariant } from "./variants.ts";
 
 export type { SimulatorState } from "./state.ts";
 
@@ -237,16 +236,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       });
     }
 
-    app.post("/api/v1/link/send/:type/:audience", guard("send", true), async (c) => {
-      recordSent(state, {
-        type: c.req.param("type"),
-        audience: c.req.param("audience"),
-        body: await c.req.text(),
-        contentType: c.req.header("content-type"),
-        at: new Date(now()).toISOString(),
-      });
-      return c.json({ status: "accepted" }, 202);
-    });
+    registerPathSend({ app, state, guard, now });
   }
 
   // Control

@@ -103,6 +103,11 @@ function deliveryTag({ app, state, guard, now }: VariantContext): void {
     if (id === undefined || !nackItem(state, id, body.output.reason)) return json({ error: "not_found" }, 404);
     return json({ nacked: id });
   });
+  registerPathSend({ app, state, guard, now });
+}
+
+/** `POST /api/v1/link/send/{type}/{audience}` with the envelope as the body: the default profile's send. */
+export function registerPathSend({ app, state, guard, now }: VariantContext): void {
   app.post("/api/v1/link/send/:type/:audience", guard("send", true), async (c) => {
     recordSent(state, {
       type: c.req.param("type"),
