@@ -20,16 +20,19 @@
  * BENCH_ACKS sets SMARTLINK_ACK_CONCURRENCY for both sides (unset: the client's default).
  */
 import { sql } from "drizzle-orm";
-import { type Database, openDatabase } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { noopHandler } from "../src/handlers/noop.ts";
-import { createLogger } from "../src/log.ts";
-import { createTokenProvider } from "../src/rac/token_provider.ts";
-import { createSmartLinkClient } from "../src/smartlink/client.ts";
+import type { Database } from "../src/db/client.ts";
 import { loadConfig } from "../src/config.ts";
-import { serviceV8Flags } from "./lib/v8_flags.ts";
-import type { TickDeps } from "../src/sync/deps.ts";
 import { tick } from "../src/sync/tick.ts";
+import {
+  deps,
+  enqueue,
+  type RemoteSim,
+  TYPE,
+  withDb,
+  withPostgresUrl,
+  withSimulator,
+} from "./lib/bench_env.ts";
+import { serviceV8Flags } from "./lib/v8_flags.ts";
 
 const N = Number(Deno.env.get("BENCH_N") ?? 20_000);
 const N_LATENCY = Number(Deno.env.get("BENCH_N_LATENCY") ?? 5_000);
@@ -38,156 +41,6 @@ const PARTS = (Deno.env.get("BENCH_PARTS") ?? "wire,history").split(",");
 const ACKS = Deno.env.get("BENCH_ACKS");
 const HISTORY = Number(Deno.env.get("BENCH_HISTORY") ?? 1_000_000);
 const BACKENDS = (Deno.env.get("BENCH_BACKENDS") ?? "postgres,pglite").split(",");
-const ADMIN_URL = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const TYPE = "BenchCommand";
-
-const logger = createLogger({ level: "warn" });
-
-/** A fresh PostgreSQL database for `fn`, dropped afterwards. */
-async function withPostgresUrl<T>(name: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const admin = await openDatabase({ databaseUrl: ADMIN_URL, maxConnections: 1 });
-  await admin.orm.execute(sql.raw(`drop database if exists ${name}`));
-  await admin.orm.execute(sql.raw(`create database ${name}`));
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  try {
-    return await fn(u.toString());
-  } finally {
-    await admin.orm.execute(sql.raw(`drop database if exists ${name} with (force)`));
-    await admin.close();
-  }
-}
-
-function withPostgresDb<T>(name: string, fn: (db: Database) => Promise<T>): Promise<T> {
-  return withPostgresUrl(name, async (url) => {
-    const db = await openDatabase({ databaseUrl: url });
-    try {
-      await migrate(db);
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  });
-}
-
-async function withPgliteDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "smartlink-bench-" });
-  const db = await openDatabase({ dataDir: dir });
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function withDb<T>(backend: string, name: string, fn: (db: Database) => Promise<T>): Promise<T> {
-  return backend === "postgres" ? withPostgresDb(name, fn) : withPgliteDb(fn);
-}
-
-/** The simulator in its own process (as the real server is), driven through its control endpoints. */
-interface RemoteSim {
-  base: string;
-  enqueue(items: unknown[]): Promise<void>;
-  queued(): Promise<number>;
-  mode(mode: Record<string, unknown>): Promise<void>;
-}
-
-async function withSimulator<T>(fn: (sim: RemoteSim) => Promise<T>): Promise<T> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../src/simulator/main.ts", import.meta.url).pathname],
-    env: { SIM_PORT: String(port) },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0;; i++) {
-      try {
-        await (await fetch(`${base}/_sim/mode`, { method: "POST", body: JSON.stringify({ batchSize: 100 }) })).body
-          ?.cancel();
-        break;
-      } catch (err) {
-        if (i > 100) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const sim: RemoteSim = {
-      base,
-      async enqueue(items) {
-        for (let i = 0; i < items.length; i += 2000) {
-          const res = await fetch(`${base}/_sim/enqueue`, {
-            method: "POST",
-            body: JSON.stringify(items.slice(i, i + 2000)),
-          });
-          await res.body?.cancel();
-        }
-      },
-      async mode(mode) {
-        const res = await fetch(`${base}/_sim/mode`, { method: "POST", body: JSON.stringify(mode) });
-        if (!res.ok) throw new Error(`Simulator mode refused: ${await res.text()}`);
-        await res.body?.cancel();
-      },
-      async queued() {
-        const res = await fetch(`${base}/_sim/state`);
-        return ((await res.json()) as { queued: number }).queued;
-      },
-    };
-    return await fn(sim);
-  } finally {
-    child.kill("SIGTERM");
-    await child.status;
-  }
-}
-
-function deps(db: Database, base: string): TickDeps {
-  const tokens = createTokenProvider({
-    tokenUrl: `${base}/totvs.rac/connect/token`,
-    clientId: "sim-client",
-    clientSecret: "sim-secret",
-    timeoutMs: 10_000,
-    logger,
-  });
-  const client = createSmartLinkClient({
-    baseUrl: base,
-    tokens,
-    timeoutMs: 10_000,
-    maxMessageBytes: 1_048_576,
-    logger,
-  });
-  return {
-    db,
-    client,
-    setup: { ensure: () => client.setup([TYPE]) },
-    handlers: new Map([[TYPE, noopHandler]]),
-    now: () => new Date(),
-    logger,
-    executor: "bench",
-    retryParams: () => Promise.resolve({ qtdeTentativasExec: 3, fatorTempoExecucao: 1, minutesInterval: 1 }),
-    tenantId: () => undefined,
-    concurrency: 4,
-    maxPerTick: 10_000,
-    handlerTimeoutMs: 60_000,
-    retentionDays: 30,
-  };
-}
-
-function enqueue(sim: RemoteSim, count: number, prefix: string): Promise<void> {
-  const items = [];
-  for (let i = 0; i < count; i++) {
-    items.push({
-      id: `${prefix}-${i}`,
-      type: TYPE,
-      data: {
-        header: { type: TYPE, tenantId: "t", generatedOn: new Date().toISOString(), locale: "pt_BR" },
-        content: { requestID: `${prefix}-r${i}`, n: i },
-      },
-    });
-  }
-  return sim.enqueue(items);
-}
 
 const fmt = (n: number) => n.toFixed(0).padStart(7);
 
