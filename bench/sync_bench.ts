@@ -23,15 +23,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../src/db/client.ts";
 import { loadConfig } from "../src/config.ts";
 import { tick } from "../src/sync/tick.ts";
-import {
-  deps,
-  enqueue,
-  type RemoteSim,
-  TYPE,
-  withDb,
-  withPostgresUrl,
-  withSimulator,
-} from "./lib/bench_env.ts";
+import { deps, enqueue, type RemoteSim, TYPE, withDb, withPostgresUrl, withSimulator } from "./lib/bench_env.ts";
 import { serviceV8Flags } from "./lib/v8_flags.ts";
 
 const N = Number(Deno.env.get("BENCH_N") ?? 20_000);
