@@ -18,7 +18,7 @@ import { secretForms } from "../src/secrets/redactor.ts";
 import { generateCommand } from "../src/simulator/generator.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
-import { createFlow, ERP, runTick, SIM } from "./helpers/flow.ts";
+import { createFlow, ERP, runTick } from "./helpers/flow.ts";
 import { basic, bearer, fakeDeps, insertMessage } from "./helpers/web_deps.ts";
 
 const TENANT = "b6572633-6ab6-4d5f-9d36-1a0b2c3d4e5f";
@@ -37,6 +37,7 @@ dbTest("hostile downstream items, server and ERP answers: stored and acked, neve
       HugeReplyCommand: { kind: "http", url: `${ERP}/huge`, reply: { type: "HugeReply", audience: "SGDP" } },
     },
     wrapFetch: (inner) => async (input, init) => {
+      await Promise.resolve(); // answers below come as a fetch's would: asynchronously
       const req = new Request(input, init);
       if (req.url === `${ERP}/redirect`) {
         return new Response(null, { status: 302, headers: { Location: `${ERP}/else` } });
