@@ -9,6 +9,7 @@ import { createAppConfigSource } from "../src/app_config.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createTokenProvider, RacError } from "../src/rac/token_provider.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
+import { createAlerter } from "../src/sync/alerts/alerter.ts";
 import { SmartLinkError } from "../src/smartlink/errors.ts";
 
 const SECRET = "SPC SECRET+/=&Z-778";
@@ -33,7 +34,7 @@ async function withServers(fn: (redirecting: string, other: string, reached: str
   }
 }
 
-Deno.test("RAC, Smart Link and the config URL never follow a redirect; the error names the Location", async () => {
+Deno.test("RAC, Smart Link, the config URL and the alert webhook never follow a redirect; the error names the Location", async () => {
   await withServers(async (base, other, reached) => {
     const logger = createMemoryLogger();
     const tokens = createTokenProvider({
@@ -66,6 +67,11 @@ Deno.test("RAC, Smart Link and the config URL never follow a redirect; the error
     const config = await createAppConfigSource({ source: `${base}/config?token=abc`, logger, timeoutMs: 5000 });
     await config.refresh();
     assert.match(config.lastError() ?? "", /HTTP 301, a redirect to "http:\/\/127\.0\.0\.1:\d+\/steal\/config"/);
+
+    const alerter = createAlerter({ url: `${base}/alerts/s3cr3t-key`, now: () => new Date(), logger, retries: 1 });
+    alerter.notify({ condition: "token_unavailable", event: "raised", details: {} });
+    await alerter.idle();
+    assert.match(alerter.status().lastError?.message ?? "", /answered HTTP 307, a redirect to ".*": not followed/);
 
     assert.deepEqual(reached, [], "the other origin was never reached");
   });

@@ -113,9 +113,20 @@ export function createAlerter(o: AlerterOptions): Alerter {
         // Built from names, counts, IDs and codes only; the redactor is the last line all the same.
         body: o.redact ? o.redact(JSON.stringify(body)) : JSON.stringify(body),
         signal,
+        // The URL may carry a token: a redirect is reported, never followed.
+        redirect: "manual",
       });
       await res.body?.cancel();
       if (res.ok) return { ok: true };
+      if (res.status >= 300 && res.status <= 399) {
+        const location = res.headers.get("location") ?? "(no Location header)";
+        const shown = o.redact ? o.redact(location) : location;
+        return {
+          ok: false,
+          retry: false,
+          message: `${target} answered HTTP ${res.status}, a redirect to "${shown}": not followed`,
+        };
+      }
       const retry = res.status === 408 || res.status === 429 || res.status >= 500;
       return { ok: false, retry, message: `${target} answered HTTP ${res.status}` };
     } catch (err) {
