@@ -150,7 +150,7 @@ async function openEmbedded(dataDir: string | undefined, logger?: Logger): Promi
   }
   let client;
   try {
-    client = await openPglite(path);
+    client = await openPglite(path, { initdb: path === undefined || needsInitdb(path) });
   } catch (err) {
     throw new DatabaseError(
       "DB_OPEN",
