@@ -6,7 +6,9 @@
  * (default 10) besides the cron schedule; every DEV_ERP_FAIL_EVERY_S seconds
  * (default 45) the ERP answers one call with 503. SIM_VARIANT picks the wire
  * profile the simulator speaks (`default`, `delivery-tag`, `post-single`; pair
- * it with SMARTLINK_PROFILE=profiles/<variant>.json). Never used by production config.
+ * it with SMARTLINK_PROFILE=profiles/<variant>.json). DEV_ACTIVATE=page leaves
+ * the credentials out so they are entered on /activation (a dev secret key is
+ * made in the data folder). Never used by production config.
  */
 import { DEV_DATA_DIR } from "./cli/find_server.ts";
 import { serveCommand } from "./cli/serve.ts";
@@ -53,12 +55,25 @@ Deno.writeTextFileSync(
   ),
 );
 
+// DEV_ACTIVATE=page: no credentials in the environment, a dev secret key, and the operator activates on the page.
+const viaPage = Deno.env.get("DEV_ACTIVATE") === "page";
+const devKeyFile = `${dataDir}/dev-secret.key`;
+if (viaPage && !Deno.env.get("SMARTLINK_SECRET_KEY") && !Deno.env.get("SMARTLINK_SECRET_KEY_FILE")) {
+  try {
+    Deno.statSync(devKeyFile);
+  } catch {
+    // First run: a random dev key, readable by this user only.
+    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    Deno.writeTextFileSync(devKeyFile, key + "\n", { mode: 0o600 });
+  }
+}
 const env: Record<string, string> = {
   ...Deno.env.toObject(),
   SMARTLINK_LINK_URL: simBase,
   SMARTLINK_RAC_TOKEN_URL: `${simBase}/totvs.rac/connect/token`,
-  SMARTLINK_CLIENT_ID: "sim-client",
-  SMARTLINK_CLIENT_SECRET: "sim-secret",
+  ...(viaPage
+    ? (Deno.env.get("SMARTLINK_SECRET_KEY") ? {} : { SMARTLINK_SECRET_KEY_FILE: devKeyFile })
+    : { SMARTLINK_CLIENT_ID: "sim-client", SMARTLINK_CLIENT_SECRET: "sim-secret" }),
   SMARTLINK_HANDLERS: handlersPath,
   SMARTLINK_DATA_DIR: dataDir,
   DEV_ERP_TOKEN: Deno.env.get("DEV_ERP_TOKEN") || `dev-erp-${crypto.randomUUID()}`,
@@ -71,6 +86,11 @@ logger.info("Dev mode: simulator and ERP stand-in on loopback", {
   erp: erpBase,
   admin: `http://${config.host}:${config.port}/`,
 });
+if (viaPage) {
+  logger.info(
+    `Activate on http://${config.host}:${config.port}/activation: client id "sim-client", client secret "sim-secret"`,
+  );
+}
 
 for (const type of SGDP_COMMAND_TYPES) sim.generate(type, 2);
 if (generateEveryS > 0) {
