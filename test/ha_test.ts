@@ -43,9 +43,15 @@ Deno.test({
             sql`select count(distinct idexterno)::int as n from gtotvslinkmessageexec where direcao = 'DOWN' and sucesso`,
           ))[0].n,
         );
-      const drive = async (who: string, life: ClientLife, until: () => Promise<boolean>) => {
+      // A tick is in flight for a process since this time (undefined: none).
+      const inFlightSince: Record<string, number | undefined> = { A: undefined, B: undefined };
+      // `pauseMs` after each tick of its own: B ticks like a scheduled partner, A back to back, so A is the
+      // active one whenever B's pause leaves the lock free (without it B can hold the lock the whole run).
+      const drive = async (who: string, life: ClientLife, until: () => Promise<boolean>, pauseMs: number) => {
         while (!await until()) {
+          inFlightSince[who] = Date.now();
           const r = await rig.syncOnce(life);
+          inFlightSince[who] = undefined;
           if (r === undefined) return; // killed
           if (r.busy) {
             busy[who]++;
@@ -53,30 +59,31 @@ Deno.test({
             continue;
           }
           const s = r.summary ?? {};
-          if (!["downloaded", "executed", "sent", "recovered"].some((k) => Number(s[k] ?? 0) > 0)) await sleep(250);
+          const worked = ["downloaded", "executed", "sent", "recovered"].some((k) => Number(s[k] ?? 0) > 0);
+          await sleep(worked ? pauseMs : Math.max(250, pauseMs));
         }
       };
       const finished = async () => rig.sim.state.queue.length === 0 && await rig.rowsLeft() === 0;
 
-      // A kills itself in the middle of the run: once a third is done, during one of A's ticks.
+      // A is killed in the middle of the run: once a third is done, while one of A's own ticks runs (a call
+      // in flight for more than 40 ms is a tick; a refusal answers at once).
       const killer = (async () => {
         while (await doneCount() < messages / 3) await sleep(50);
         const t0 = Date.now();
         for (;;) {
-          const r = rig.syncOnce(a); // A's own tick: kill it while it runs
-          await sleep(40);
-          const stillRunning = await Promise.race([r.then(() => false), sleep(1).then(() => true)]);
-          if (stillRunning || Date.now() - t0 > 30_000) {
-            killedDuringTick = stillRunning;
+          const since = inFlightSince.A;
+          const inTick = since !== undefined && Date.now() - since > 40;
+          if (inTick || Date.now() - t0 > 60_000) {
+            killedDuringTick = inTick;
             stopA = true;
             a.child.kill("SIGKILL");
-            await r;
             return;
           }
+          await sleep(5);
         }
       })();
-      const runA = drive("A", a, () => Promise.resolve(stopA));
-      const runB = drive("B", b, finished);
+      const runA = drive("A", a, () => Promise.resolve(stopA), 0);
+      const runB = drive("B", b, finished, 300);
       await killer;
       const statusA = await a.done;
       assert.equal(statusA.signal, "SIGKILL");
