@@ -12,7 +12,7 @@ import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
 import { ADMIN_TOKEN, fakeDeps, insertExec, insertLog, insertMessage } from "./helpers/web_deps.ts";
-import { writeTickRecord } from "../src/db/tick_log.ts";
+import { writeTickRecord } from "../src/sync/tick_record.ts";
 
 const present = chromiumPresent();
 if (!present) console.log("notice: chromium not found; browser test skipped");

@@ -95,7 +95,7 @@ Deno.test({
       const statusB = await b.done;
 
       const findings = await checkCrashRun(rig.db, rig.commands, rig.erp.calls, rig.sim.state.sent);
-      // Every tick of both processes left its record (src/db/tick_log.ts): none may overlap another.
+      // Every tick of both processes left its record (src/sync/tick_record.ts): none may overlap another.
       const records = await rig.db.rows<{ datadebug: string }>(sql`select datadebug from gtotvslinklog
         where idmensagem is null and (logmensagem = 'Tick finished' or logmensagem like 'Tick failed in phase %')`);
       const windows: TickWindow[] = records.map((r) => {

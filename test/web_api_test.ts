@@ -7,7 +7,7 @@ import { emptySummary } from "../src/sync/summary.ts";
 import { dbTest } from "./helpers/db.ts";
 import { checkedApp } from "./helpers/openapi_check.ts";
 import { bearer, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
-import { writeTickRecord } from "../src/db/tick_log.ts";
+import { writeTickRecord } from "../src/sync/tick_record.ts";
 
 const json = (body: unknown, headers: Record<string, string> = bearer()): RequestInit => ({
   method: "POST",

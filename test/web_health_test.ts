@@ -5,7 +5,7 @@ import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
 import { checkedApp } from "./helpers/openapi_check.ts";
 import { ADMIN_TOKEN, bearer, fakeDeps, insertExec, insertMessage, NOW } from "./helpers/web_deps.ts";
-import { writeTickRecord } from "../src/db/tick_log.ts";
+import { writeTickRecord } from "../src/sync/tick_record.ts";
 
 const conn = (hostname: string) => ({ remoteAddr: { hostname, port: 40000, transport: "tcp" } });
 

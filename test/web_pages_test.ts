@@ -4,7 +4,7 @@ import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
 import { ADMIN_TOKEN, basic, fakeDeps, insertExec, insertLog, insertMessage, NOW } from "./helpers/web_deps.ts";
-import { writeTickRecord } from "../src/db/tick_log.ts";
+import { writeTickRecord } from "../src/sync/tick_record.ts";
 
 const XSS = "<script>alert(1)</script>";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { emptySummary } from "../src/sync/summary.ts";
 import { executionsByHour, uuidPrefixRange } from "../src/db/admin_queries.ts";
-import { lastLoggedTick, writeTickRecord } from "../src/db/tick_log.ts";
+import { lastLoggedTick, writeTickRecord } from "../src/sync/tick_record.ts";
 import { decodeCursor, encodeCursor } from "../src/web/cursor.ts";
 import { parseExecQuery, parseMessageQuery } from "../src/web/filters.ts";
 import { niceMax } from "../src/web/views/chart.tsx";

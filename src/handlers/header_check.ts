@@ -6,12 +6,16 @@
  * commands going DEAD later. The substituted values are also what the
  * redactor masks.
  */
-import type { HandlersFile } from "./registry.ts";
 import { ENV_REFERENCE } from "./http.ts";
 import { isPlainHeaderValue } from "./header_value.ts";
 
+/** The part of a handlers file this check reads (a `HandlersFile` is one), kept structural so registry.ts can import it. */
+type HeaderSpecs = Readonly<
+  Record<string, { readonly kind: string; readonly headers?: Readonly<Record<string, string>> }>
+>;
+
 /** Each configured header value after `${NAME}` substitution (unset variables left out). */
-export function resolvedHeaderValues(file: HandlersFile, env: (name: string) => string | undefined): string[] {
+export function resolvedHeaderValues(file: HeaderSpecs, env: (name: string) => string | undefined): string[] {
   const out: string[] = [];
   for (const spec of Object.values(file)) {
     if (spec.kind !== "http") continue;
@@ -34,7 +38,7 @@ export function resolvedHeaderValues(file: HandlersFile, env: (name: string) => 
 }
 
 /** What is wrong with the configured headers, one sentence each; empty when all can be sent. */
-export function headerProblems(file: HandlersFile, env: (name: string) => string | undefined): string[] {
+export function headerProblems(file: HeaderSpecs, env: (name: string) => string | undefined): string[] {
   const problems: string[] = [];
   for (const [type, spec] of Object.entries(file)) {
     if (spec.kind !== "http") continue;

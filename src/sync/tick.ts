@@ -8,7 +8,7 @@
  */
 import type { RetryParams } from "../config.ts";
 import { purgeHistory } from "../db/history/purge.ts";
-import { tickRecordText, writeTickRecord } from "../db/tick_log.ts";
+import { tickRecordText, writeTickRecord } from "./tick_record.ts";
 import { errorFields } from "../log.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
 import type { TickDeps, TickOptions } from "./deps.ts";

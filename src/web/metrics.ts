@@ -4,7 +4,7 @@
  * histograms (ticks, sends, acks, handler durations).
  */
 import { executionCountsLast24h } from "../db/admin_queries.ts";
-import { lastLoggedTick } from "../db/tick_log.ts";
+import { lastLoggedTick } from "../sync/tick_record.ts";
 import { DIRECTIONS, STATUSES } from "../db/schema.ts";
 import { family, type Sample } from "../telemetry/prometheus.ts";
 import type { AppDeps } from "./deps.ts";

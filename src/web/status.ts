@@ -5,7 +5,7 @@
  */
 import { parseCron } from "../cron.ts";
 import { countMessages, type MessageCount, oldestDue } from "../db/admin_queries.ts";
-import { lastLoggedTick } from "../db/tick_log.ts";
+import { lastLoggedTick } from "../sync/tick_record.ts";
 import { type Direction, DIRECTIONS, type Status, STATUSES } from "../db/schema.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import { activationState } from "./activation_state.ts";

@@ -5,9 +5,9 @@
  * for a failed tick alike.
  */
 import { and, desc, eq, isNull, like, or } from "drizzle-orm";
-import type { TickSummary } from "../sync/summary.ts";
-import type { Database } from "./client.ts";
-import { log, type NewLogRow } from "./schema.ts";
+import type { TickSummary } from "./summary.ts";
+import type { Database } from "../db/client.ts";
+import { log, type NewLogRow } from "../db/schema.ts";
 
 export interface LoggedTick {
   at: Date;
