@@ -4,6 +4,7 @@
  * Both expose the same Drizzle API; `rows()` hides their result shapes.
  */
 import { type SQL, sql } from "drizzle-orm";
+import { deadline, isTimeoutError } from "../async/deadline.ts";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Logger } from "../log.ts";
 import { schema } from "./schema.ts";
@@ -62,12 +63,11 @@ export interface OpenOptions {
   maxConnections?: number;
 }
 
+/** `p`, or a DatabaseError DB_TIMEOUT naming `what` after `ms`. */
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseError("DB_TIMEOUT", `${what} timed out after ${ms} ms`)), ms);
+  return deadline(p, ms).catch((err) => {
+    throw isTimeoutError(err) ? new DatabaseError("DB_TIMEOUT", `${what} timed out after ${ms} ms`) : err;
   });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Opens the database chosen by the options. @throws DatabaseError when it cannot be opened */

@@ -5,6 +5,7 @@
  * classified `SmartLinkError`.
  */
 import { describeFetchError } from "../net/fetch_error.ts";
+import { delay } from "../async/delay.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
 import { DEFAULT_PROFILE, type WireProfile } from "../profile/wire_profile.ts";
@@ -61,21 +62,6 @@ export interface SmartLinkClientOptions {
 /** Wait before the one retry of a 429 that carries no Retry-After. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
 
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** Milliseconds to wait from a `Retry-After` value (delta seconds or HTTP date), or undefined when absent or invalid. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;
@@ -111,7 +97,7 @@ function bodyDetail(text: string): string | undefined {
 /** Creates the Smart Link Server client. Does no I/O until called. */
 export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkClient {
   const doFetch = opts.fetch ?? fetch;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, { signal }));
   const now = opts.now ?? Date.now;
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const baseUrl = opts.baseUrl.replace(/\/+$/, "");

@@ -11,7 +11,8 @@ import { errorFields } from "../log.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
 import { cutUtf8, type ParsedItem, storable } from "../smartlink/wire.ts";
 import type { TickDeps } from "./deps.ts";
-import { PhaseError, pool } from "./phase.ts";
+import { pool } from "../async/pool.ts";
+import { PhaseError } from "./phase.ts";
 import type { TickSummary } from "./summary.ts";
 
 /**

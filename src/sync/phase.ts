@@ -1,4 +1,4 @@
-/** Shared pieces of the tick phases: the phase error, a bounded worker pool, a wake-up signal, a yield. */
+/** Shared pieces of the tick phases: the phase error, a wake-up signal, a yield. */
 import { setImmediate } from "node:timers";
 import type { TickPhase } from "./summary.ts";
 
@@ -14,23 +14,6 @@ export class PhaseError extends Error {
 export function databaseCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : "DB_ERROR";
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones once `stop()` is true. */
-export async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-  stop: () => boolean = () => false,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !stop()) {
-      const item = items[next++];
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** A level-triggered wake-up between two loops of one tick: `wait()` resolves at the next `notify()`. */

@@ -3,6 +3,7 @@
  * timeout and the shutdown signal, and turns what happened into an outcome.
  */
 import type { RetryParams } from "../config.ts";
+import { abortable } from "../async/abortable.ts";
 import { LOG_TYPES, type MessageRow } from "../db/schema.ts";
 import { FatalHandlerError, type HandlerResult, RetryableHandlerError } from "../handlers/types.ts";
 import type { TickDeps } from "./deps.ts";
@@ -78,14 +79,4 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
     });
   }
   return succeeded(row, times(), { logs, reply: result.reply ? { ...result.reply } : undefined });
-}
-
-/** Settles with `p`, or rejects when `signal` aborts (a handler that ignores its signal). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

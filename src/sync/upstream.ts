@@ -11,7 +11,8 @@ import { LOG_TYPES, type MessageRow } from "../db/schema.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
 import type { TickDeps } from "./deps.ts";
 import { dead, failed, type Outcome, succeeded } from "./outcome.ts";
-import { PhaseError, pool } from "./phase.ts";
+import { pool } from "../async/pool.ts";
+import { PhaseError } from "./phase.ts";
 import type { TickSummary } from "./summary.ts";
 
 const UP_BATCH = 100;

@@ -7,6 +7,7 @@
  * their key in it): only its scheme and host are ever shown.
  */
 import { errorFields, type Logger } from "../../log.ts";
+import { delay } from "../../async/delay.ts";
 import { describeFetchError } from "../../net/fetch_error.ts";
 import { type AlertBody, alertBody, type AlertCondition, type AlertEvent } from "./alert_body.ts";
 
@@ -83,7 +84,7 @@ export function createAlerter(o: AlerterOptions): Alerter {
   const retries = o.retries ?? 4;
   const backoffMs = o.backoffMs ?? 1000;
   const timeoutMs = o.timeoutMs ?? 10_000;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? ((ms: number) => delay(ms));
   const target = webhookTarget(o.url);
   const log = o.logger.child({ component: "alerts" });
   const slots = new Map<AlertCondition, Slot>();
