@@ -3,7 +3,7 @@
  * set, otherwise the embedded PGlite, file-backed under the data directory.
  * Both expose the same Drizzle API; `rows()` hides their result shapes.
  */
-import { type SQL, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import { deadline, isTimeoutError } from "../async/deadline.ts";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Logger } from "../log.ts";
@@ -187,5 +187,3 @@ export function describeUrl(url: string): string {
     return "unparseable URL";
   }
 }
-
-export { sql };

@@ -15,8 +15,6 @@ export interface SetupState {
 
 export interface SetupTracker extends SetupPort {
   state(): SetupState;
-  /** Replaces the subscription set; the next `ensure()` registers it. */
-  setSubscriptions(types: readonly string[]): void;
 }
 
 /** Creates the tracker over `setup(types)` of the Smart Link client. */
@@ -26,7 +24,7 @@ export function createSetupTracker(deps: {
   now: () => Date;
   logger: Logger;
 }): SetupTracker {
-  let subscriptions = [...new Set(deps.subscriptions)].sort();
+  const subscriptions = [...new Set(deps.subscriptions)].sort();
   let registered: string | undefined;
   let inFlight: { key: string; promise: Promise<void> } | undefined;
   const state: SetupState = { subscriptions };
@@ -58,9 +56,5 @@ export function createSetupTracker(deps: {
       return inFlight.promise;
     },
     state: () => ({ ...state, subscriptions }),
-    setSubscriptions(types) {
-      subscriptions = [...new Set(types)].sort();
-      state.subscriptions = subscriptions;
-    },
   };
 }
