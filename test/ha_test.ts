@@ -69,29 +69,50 @@ Deno.test({
       const doneByAAlone = await doneCount();
       const b = await rig.startClient("B", "B");
 
-      // A is killed in the middle of the run: once a third is done, while one of A's own ticks runs (a call
-      // in flight for more than 40 ms is a tick; a refusal answers at once).
+      // A is in a tick of its own when rows are RUNNING under its executor (`host:pid:…`); its API calls do not
+      // show that, since a tick that reaches SMARTLINK_MAX_PER_TICK is followed by drain ticks inside A.
+      const aRunning = async () =>
+        Number(
+          (await rig.db.rows<{ n: number }>(
+            sql`select count(*)::int as n from gtotvslinkmessage
+                where status = 'RUNNING' and executor like ${`%:${a.child.pid}:%`}`,
+          ))[0].n,
+        ) > 0;
+      // A is killed in the middle of the run: once a third is done, while one of its own ticks runs. The count
+      // is taken at the kill.
+      let doneAtKill = -1;
       const killer = (async () => {
-        while (await doneCount() < messages / 3) await sleep(50);
+        while (await doneCount() < messages / 3) await sleep(20);
         const t0 = Date.now();
         for (;;) {
-          const since = inFlightSince.A;
-          const inTick = since !== undefined && Date.now() - since > 40;
+          const inTick = await aRunning();
           if (inTick || Date.now() - t0 > 60_000) {
             killedDuringTick = inTick;
             stopA = true;
             a.child.kill("SIGKILL");
+            doneAtKill = await doneCount();
             return;
           }
-          await sleep(5);
+          await sleep(2);
         }
       })();
+      // While A lives, B is the passive partner: it asks to tick only while a tick of A runs, and must be
+      // refused (a B that ticked freely could take the whole queue in one tick of its own before A's kill).
+      const probeB = async () => {
+        while (!stopA) {
+          if (await aRunning()) {
+            const r = await rig.syncOnce(b);
+            if (r?.busy) busy.B++;
+          }
+          await sleep(20);
+        }
+      };
       const runA = drive("A", a, () => Promise.resolve(stopA), 0);
-      const runB = drive("B", b, finished, 300);
-      await killer;
+      await Promise.all([killer, probeB()]);
       const statusA = await a.done;
       assert.equal(statusA.signal, "SIGKILL");
-      const doneAtKill = await doneCount();
+      // Then B, alone, finishes the run.
+      const runB = drive("B", b, finished, 0);
       await runA;
       await Promise.race([runB, sleep(200_000)]);
       assert.ok(await finished(), `B finished the run (${await doneCount()} of ${messages} done)`);
