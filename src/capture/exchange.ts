@@ -57,20 +57,10 @@ function maskForm(body: string): string {
   return body.replace(/(^|&)(client_secret)=[^&]*/g, "$1$2=[redacted]");
 }
 
-/** The raw material of one exchange, before cleaning. */
-export interface RawExchange {
-  startedAt: Date;
-  op: ExchangeOp;
-  method: string;
-  url: string;
-  status?: number;
-  error?: string;
-  durationMs: number;
-  requestHeaders: Headers;
-  requestBody?: string;
-  responseHeaders?: Headers;
-  responseBody?: string;
-}
+/** The raw material of one exchange, before cleaning: the same fields, with the start as a Date and real Headers. */
+export type RawExchange =
+  & Omit<Exchange, "time" | "requestHeaders" | "responseHeaders" | "truncated">
+  & { startedAt: Date; requestHeaders: Headers; responseHeaders?: Headers };
 
 /** Cleans one exchange: drops credential headers, cuts bodies at 64 KiB, redacts every text. */
 export function cleanExchange(raw: RawExchange, redact: Redact): Exchange {
