@@ -30,7 +30,7 @@ export function rankOf(path: string): number {
   for (const [prefix, rank] of RANKS) {
     if (prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix) return rank;
   }
-  return 0; // base: config.ts, log.ts, errors.ts, async/, secrets/ …
+  return 0; // base: config.ts, config/, log.ts, errors.ts, async/, secrets/ …
 }
 
 const IMPORT_RE =

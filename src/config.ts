@@ -3,222 +3,42 @@
  * configuration table is validated here once, at start; an invalid value
  * stops the program with a `ConfigError` naming the variable and what was
  * expected. Secrets are kept in the frozen `Config` but never appear in an
- * error message.
+ * error message. The record, its error, the field schemas and the wire
+ * profile's variables live in `config/`; this module is their entry.
  */
 import * as v from "valibot";
 import { CronError, parseCron } from "./cron.ts";
-import { LOG_LEVELS, type LogLevel } from "./log.ts";
-import {
-  applyRoutes,
-  DEFAULT_PROFILE,
-  loadProfile,
-  ProfileError,
-  type RouteShorthand,
-  type WireProfile,
-} from "./profile/wire_profile.ts";
+import { LOG_LEVELS } from "./log.ts";
 import { isMessageType, MESSAGE_TYPE_RULE } from "./message_type.ts";
 import { parseSecretKey, SECRET_KEY_HOWTO } from "./secrets/secret_key.ts";
+import { ConfigError } from "./config/config_error.ts";
+import { decimal, type Env, field, httpUrl, integer } from "./config/field.ts";
+import { parseWireProfile } from "./config/parse_wire_profile.ts";
+import {
+  type Config,
+  DEFAULT_ACK_CONCURRENCY,
+  DEFAULT_URLS,
+  type Environment,
+  type RetryParams,
+} from "./config/record.ts";
+import { secret } from "./config/secret.ts";
 
-export type Environment = "dev" | "staging" | "prod";
-
-/** The RM retry parameters of `totvsAppConfig_v2.json`. */
-export interface RetryParams {
-  /** `QtdeTentativasExec`: maximum execution attempts. */
-  qtdeTentativasExec: number;
-  /** `FatorTempoExecucao`. */
-  fatorTempoExecucao: number;
-  /** `MinutesInterval`. */
-  minutesInterval: number;
-}
-
-export const DEFAULT_RETRY: RetryParams = Object.freeze({
-  qtdeTentativasExec: 3,
-  fatorTempoExecucao: 1,
-  minutesInterval: 1,
-});
-
-/** Acks in flight at once unless `SMARTLINK_ACK_CONCURRENCY` says otherwise (see `deno task bench`). */
-export const DEFAULT_ACK_CONCURRENCY = 32;
-
-export const ENVIRONMENTS: readonly Environment[] = ["prod", "staging", "dev"];
-
-export const DEFAULT_URLS: Readonly<Record<Environment, { link: string; rac: string }>> = Object.freeze({
-  prod: { link: "https://link.totvs.app", rac: "https://admin.rac.totvs.app/totvs.rac/connect/token" },
-  staging: {
-    link: "https://link.staging.totvs.app",
-    rac: "https://admin.rac.staging.totvs.app/totvs.rac/connect/token",
-  },
-  dev: { link: "https://link.dev.totvs.app", rac: "https://admin.rac.dev.totvs.app/totvs.rac/connect/token" },
-});
-
-export interface Config {
-  env: Environment;
-  linkUrl: string;
-  racTokenUrl: string;
-  /** Set in the environment (`SMARTLINK_ENV`, `SMARTLINK_LINK_URL`, `SMARTLINK_RAC_TOKEN_URL`): they win over stored credentials' URLs. */
-  urlsFromEnv: { env: boolean; link: boolean; rac: boolean };
-  clientId?: string;
-  clientSecret?: string;
-  /** `SMARTLINK_SECRET_KEY(_FILE)`: 32 bytes that encrypt stored credentials. */
-  secretKey?: Uint8Array<ArrayBuffer>;
-  /** Explicit `SMARTLINK_SUBSCRIPTIONS`; undefined means "the types that have a handler". */
-  subscriptions?: string[];
-  handlersPath?: string;
-  /** `SMARTLINK_CONFIG`: a path or an http(s) URL of `totvsAppConfig_v2.json`. */
-  configSource?: string;
-  /** Retry parameters set in the environment (they win over the config file). */
-  retryOverrides: Partial<RetryParams>;
-  schedule: string;
-  retentionDays: number;
-  concurrency: number;
-  /** Acks in flight at once (`SMARTLINK_ACK_CONCURRENCY`). */
-  ackConcurrency: number;
-  maxPerTick: number;
-  httpTimeoutMs: number;
-  maxMessageBytes: number;
-  /** The wire profile: `SMARTLINK_PROFILE` over the defaults, then the `SMARTLINK_ROUTES` shorthand. */
-  profile: WireProfile;
-  /** `SMARTLINK_CAPTURE`: the file that receives every exchange with RAC and the Smart Link Server (JSON lines). */
-  capturePath?: string;
-  logLevel: LogLevel;
-  handlerTimeoutMs: number;
-  adminToken?: string;
-  /** `SMARTLINK_ALERT_WEBHOOK` (or `_FILE`): where alerts are POSTed; a secret (Slack puts one in the path). */
-  alertWebhook?: string;
-  /** `SMARTLINK_ALERT_FAILED_TICKS`: consecutive failed ticks that raise an alert. */
-  alertFailedTicks: number;
-  databaseUrl?: string;
-  dataDir: string;
-  host: string;
-  port: number;
-}
-
-/** An invalid configuration value: names the variable and what was expected. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-  readonly code = "CONFIG_INVALID";
-  constructor(readonly variable: string, readonly expected: string, received?: string) {
-    super(
-      `Invalid ${variable}: expected ${expected}` + (received === undefined ? "" : `, got ${JSON.stringify(received)}`),
-    );
-  }
-}
-
-type Env = Record<string, string | undefined>;
+export { ConfigError } from "./config/config_error.ts";
+export {
+  type Config,
+  DEFAULT_ACK_CONCURRENCY,
+  DEFAULT_RETRY,
+  DEFAULT_URLS,
+  type Environment,
+  ENVIRONMENTS,
+  resolveRetry,
+  type RetryParams,
+} from "./config/record.ts";
+export { assertServeSafe, isLoopbackHost } from "./config/serve_safe.ts";
 
 export interface LoadConfigOptions {
   /** Reads the `*_FILE` secret variants; injected for tests. */
   readTextFile?: (path: string) => string;
-}
-
-const SECRET_VARIABLES = new Set([
-  "SMARTLINK_CLIENT_SECRET",
-  "SMARTLINK_ADMIN_TOKEN",
-  "SMARTLINK_CLIENT_ID",
-  "SMARTLINK_ALERT_WEBHOOK",
-  "SMARTLINK_SECRET_KEY",
-]);
-
-function field<T>(env: Env, name: string, expected: string, schema: v.GenericSchema<string, T>, fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const result = v.safeParse(schema, raw.trim());
-  if (!result.success) {
-    throw new ConfigError(name, expected, SECRET_VARIABLES.has(name) ? undefined : raw);
-  }
-  return result.output;
-}
-
-const integer = (min: number, max: number) =>
-  v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number), v.number(), v.minValue(min), v.maxValue(max));
-const decimal = (min: number, max: number, exclusiveMin = false) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d+(\.\d+)?$|^\.\d+$/),
-    v.transform(Number),
-    v.number(),
-    v.check((n) => (exclusiveMin ? n > min : n >= min) && n <= max),
-  );
-const httpUrl = v.pipe(
-  v.string(),
-  v.url(),
-  v.check((s) => /^https?:\/\//i.test(s)),
-  v.transform((s) => s.replace(/\/+$/, "")),
-);
-
-const RouteSchema = v.pipe(
-  v.string(),
-  v.regex(/^(GET|POST|PUT|DELETE|PATCH)\s+\/\S*$/i),
-  v.transform((s) => {
-    const [method, path] = s.trim().split(/\s+/);
-    return { method: method.toUpperCase(), path };
-  }),
-);
-const RoutesOverrideSchema = v.strictObject({
-  setup: v.optional(RouteSchema),
-  get: v.optional(RouteSchema),
-  ack: v.optional(RouteSchema),
-  nack: v.optional(RouteSchema),
-  send: v.optional(RouteSchema),
-});
-
-function parseRoutes(raw: string | undefined): RouteShorthand | undefined {
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const expected = 'JSON like {"get":"GET /api/v1/link/get"} with keys setup, get, ack, nack, send';
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
-  }
-  const result = v.safeParse(RoutesOverrideSchema, json);
-  if (!result.success) throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
-  return result.output;
-}
-
-function profileError(variable: string, err: unknown): never {
-  if (!(err instanceof ProfileError)) throw err;
-  const key = err.keyPath.startsWith("(") ? "" : `key "${err.keyPath}" to be `;
-  throw new ConfigError(variable, `${key}${err.expected}${err.received === undefined ? "" : `, got ${err.received}`}`);
-}
-
-/** `SMARTLINK_PROFILE` (a file or the JSON itself) over the defaults, then `SMARTLINK_ROUTES` over that. */
-function parseWireProfile(env: Env, readTextFile: (path: string) => string): WireProfile {
-  const source = env.SMARTLINK_PROFILE?.trim();
-  let profile = DEFAULT_PROFILE;
-  try {
-    if (source) profile = loadProfile(source, readTextFile);
-  } catch (err) {
-    profileError("SMARTLINK_PROFILE", err);
-  }
-  const routes = parseRoutes(env.SMARTLINK_ROUTES);
-  try {
-    return routes ? applyRoutes(profile, routes) : profile;
-  } catch (err) {
-    profileError("SMARTLINK_ROUTES", err);
-  }
-}
-
-/** A secret from `NAME` or from the file named by `NAME_FILE` (one of them). */
-function secret(env: Env, name: string, readTextFile: (path: string) => string): string | undefined {
-  const direct = env[name];
-  const file = env[`${name}_FILE`];
-  if (direct !== undefined && direct !== "" && file !== undefined && file !== "") {
-    throw new ConfigError(name, `either ${name} or ${name}_FILE, not both`);
-  }
-  if (file !== undefined && file !== "") {
-    let text: string;
-    try {
-      text = readTextFile(file);
-    } catch (err) {
-      const reason = err instanceof Deno.errors.NotFound ? "file not found" : "file not readable";
-      throw new ConfigError(`${name}_FILE`, `a readable file holding the value (${reason})`, file);
-    }
-    const value = text.replace(/\r?\n$/, "").trim();
-    if (value === "") throw new ConfigError(`${name}_FILE`, "a file holding a non-empty value", file);
-    return value;
-  }
-  return direct === undefined || direct.trim() === "" ? undefined : direct.trim();
 }
 
 /** Reads and validates the whole configuration. @throws ConfigError */
@@ -369,28 +189,4 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     port: field(env, "PORT", "a port number from 0 to 65535", integer(0, 65535), 8080),
   };
   return Object.freeze(config);
-}
-
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
-/**
- * `serve` refuses to expose an unauthenticated admin surface.
- * @throws ConfigError naming SMARTLINK_ADMIN_TOKEN
- */
-export function assertServeSafe(config: Config): void {
-  if (!config.adminToken && !isLoopbackHost(config.host)) {
-    throw new ConfigError(
-      "SMARTLINK_ADMIN_TOKEN",
-      `a value when HOST is not a loopback address (HOST is "${config.host}"): set SMARTLINK_ADMIN_TOKEN or use HOST=127.0.0.1`,
-    );
-  }
-}
-
-/** Effective retry parameters: environment > config file > defaults. */
-export function resolveRetry(overrides: Partial<RetryParams>, file: Partial<RetryParams> | undefined): RetryParams {
-  return { ...DEFAULT_RETRY, ...file, ...overrides };
 }
