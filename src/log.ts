@@ -18,6 +18,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger;
+  /** Whether a line of `level` is written at all (so a caller can skip work for a dropped line). */
+  enabled?(level: LogLevel): boolean;
 }
 
 export interface LoggerOptions {
@@ -70,6 +72,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: emit("warn"),
     error: emit("error"),
     child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+    enabled: (level) => LOG_LEVELS.indexOf(level) >= min,
   };
 }
 

@@ -8,7 +8,7 @@ import type { WireProfile } from "../profile/wire_profile.ts";
 import { type CaptureFile, openCaptureFile } from "./capture_file.ts";
 import { createOpClassifier } from "./classify.ts";
 import { type ConnectionStats, createConnectionStats, type GetShape } from "./connection_stats.ts";
-import type { Exchange, Redact } from "./exchange.ts";
+import type { ObservedExchange, Redact } from "./exchange.ts";
 import { observeFetch } from "./observed_fetch.ts";
 
 export interface ConnectionOptions {
@@ -50,8 +50,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     redact: options.redact,
   });
   const capture = options.capturePath ? openCaptureFile(options.capturePath) : undefined;
-  const observers: ((e: Exchange) => void)[] = [(e) => stats.observe(e)];
-  if (capture) observers.push((e) => capture.write(e));
+  const observers: ((e: ObservedExchange) => void)[] = [(e) => stats.observe(e)];
+  if (capture) observers.push((e) => capture.write(e.exchange()));
   let classifier: { key: string; classify: ReturnType<typeof createOpClassifier> } | undefined;
   const classify: ReturnType<typeof createOpClassifier> = (method, url) => {
     const { tokenUrl, linkUrl } = options.urls();

@@ -3,7 +3,7 @@
  * process: calls, answers by status, p50/p95 duration, the last error answer
  * (already redacted) and the shape of the last `get` answer.
  */
-import type { Exchange, ExchangeOp } from "./exchange.ts";
+import type { ExchangeOp, ObservedExchange } from "./exchange.ts";
 import { describeGetAnswer, isEmptyAnswer } from "./get_shape.ts";
 
 const DURATIONS_KEPT = 500;
@@ -33,7 +33,8 @@ export interface ConnectionReport {
 }
 
 export interface ConnectionStats {
-  observe(exchange: Exchange): void;
+  /** Counts one exchange; only a failed one is cleaned (for its last-error text). */
+  observe(exchange: ObservedExchange): void;
   /** A 2xx `get` answer's full body (not cut), for its shape. */
   observeGetAnswer(time: string, status: number, text: string): void;
   report(): ConnectionReport;
@@ -53,7 +54,7 @@ function quantile(sorted: number[], q: number): number | null {
 export function createConnectionStats(
   options: { items?: string; onGetShape?: (shape: GetShape) => void; redact?: (text: string) => string } = {},
 ): ConnectionStats {
-  const ops = new Map<ExchangeOp, OperationStats & { durations: number[] }>();
+  const ops = new Map<ExchangeOp, Omit<OperationStats, "lastAt"> & { durations: number[]; lastAt?: Date }>();
   let lastGetShape: GetShape | undefined;
   return {
     observe(e) {
@@ -63,19 +64,20 @@ export function createConnectionStats(
         ops.set(e.op, s);
       }
       s.calls++;
-      s.lastAt = e.time;
+      s.lastAt = e.startedAt;
       const key = e.status === undefined ? "network" : String(e.status);
       s.byStatus[key] = (s.byStatus[key] ?? 0) + 1;
       s.durations.push(e.durationMs);
       if (s.durations.length > DURATIONS_KEPT) s.durations.shift();
       const failed = e.status === undefined || e.status >= 400;
       if (failed) {
-        const text = e.error ?? e.responseBody ?? "";
+        const x = e.exchange();
+        const text = x.error ?? x.responseBody ?? "";
         s.lastError = {
-          time: e.time,
-          method: e.method,
-          url: e.url,
-          status: e.status,
+          time: x.time,
+          method: x.method,
+          url: x.url,
+          status: x.status,
           text: text.length > ERROR_BODY_CHARS ? `${text.slice(0, ERROR_BODY_CHARS)}…` : text,
         };
       }
@@ -91,9 +93,16 @@ export function createConnectionStats(
       if (changed) options.onGetShape?.(shape);
     },
     report() {
-      const operations = [...ops.values()].map(({ durations, ...s }) => {
+      const operations: OperationStats[] = [...ops.values()].map(({ durations, lastAt, ...s }) => {
         const sorted = [...durations].sort((a, b) => a - b);
-        return { ...s, byStatus: { ...s.byStatus }, p50Ms: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95) };
+        const out: OperationStats = {
+          ...s,
+          byStatus: { ...s.byStatus },
+          p50Ms: quantile(sorted, 0.5),
+          p95Ms: quantile(sorted, 0.95),
+        };
+        if (lastAt !== undefined) out.lastAt = lastAt.toISOString();
+        return out;
       });
       const order: ExchangeOp[] = ["token", "setup", "get", "ack", "nack", "send", "other"];
       operations.sort((a, b) => order.indexOf(a.op) - order.indexOf(b.op));

@@ -57,10 +57,26 @@ function maskForm(body: string): string {
   return body.replace(/(^|&)(client_secret)=[^&]*/g, "$1$2=[redacted]");
 }
 
-/** The raw material of one exchange, before cleaning: the same fields, with the start as a Date and real Headers. */
+/** The raw material of one exchange, before cleaning: the same fields, the start as a Date, headers as sent and received. */
 export type RawExchange =
   & Omit<Exchange, "time" | "requestHeaders" | "responseHeaders" | "truncated">
-  & { startedAt: Date; requestHeaders: Headers; responseHeaders?: Headers };
+  & { startedAt: Date; requestHeaders?: HeadersInit; responseHeaders?: Headers };
+
+/**
+ * One exchange as its observers hear it: the plain facts at once, the cleaned
+ * copy on demand. Cleaning (every header and body through the redactor) costs
+ * more than the request itself, and only the capture file and failed answers
+ * need it, so it runs only when asked, once.
+ */
+export interface ObservedExchange {
+  op: ExchangeOp;
+  startedAt: Date;
+  durationMs: number;
+  /** Undefined when no answer came. */
+  status?: number;
+  /** The cleaned exchange (built on the first call, then the same object). */
+  exchange(): Exchange;
+}
 
 /** Cleans one exchange: drops credential headers, cuts bodies at 64 KiB, redacts every text. */
 export function cleanExchange(raw: RawExchange, redact: Redact): Exchange {
@@ -70,7 +86,7 @@ export function cleanExchange(raw: RawExchange, redact: Redact): Exchange {
     method: raw.method,
     url: redact(raw.url),
     durationMs: raw.durationMs,
-    requestHeaders: headers(raw.requestHeaders, redact),
+    requestHeaders: headers(new Headers(raw.requestHeaders), redact),
     responseHeaders: raw.responseHeaders ? headers(raw.responseHeaders, redact) : {},
   };
   if (raw.status !== undefined) out.status = raw.status;

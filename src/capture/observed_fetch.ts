@@ -4,14 +4,24 @@
  * same request, same answer, same errors. The answer body is read once here
  * and handed on, so the caller reads it as before.
  */
-import { cleanExchange, type Exchange, type ExchangeOp, type RawExchange, type Redact } from "./exchange.ts";
+import {
+  cleanExchange,
+  type Exchange,
+  type ExchangeOp,
+  type ObservedExchange,
+  type RawExchange,
+  type Redact,
+} from "./exchange.ts";
 
 export interface ObserveOptions {
   /** Which operation a request is (token, get, …). */
   classify: (method: string, url: string) => ExchangeOp;
   redact: Redact;
-  /** Called with each cleaned exchange; an observer that throws is logged through `onError`, never the caller's problem. */
-  observers: ((exchange: Exchange) => void)[];
+  /**
+   * Called with each exchange (its cleaned copy on demand); an observer that throws, or a cleaning that
+   * fails, is logged through `onError`, never the caller's problem.
+   */
+  observers: ((exchange: ObservedExchange) => void)[];
   onError: (err: unknown) => void;
   /** Sees each exchange before it is cleaned (full bodies: a new token the redactor must know, the get shape). */
   learn?: (raw: RawExchange) => void;
@@ -27,17 +37,22 @@ export function observeFetch(inner: typeof fetch, options: ObserveOptions): type
   const clock = options.clock ?? (() => performance.now());
   const now = options.now ?? (() => new Date());
   const emit = (raw: RawExchange) => {
-    let exchange: Exchange;
     try {
       options.learn?.(raw);
-      exchange = cleanExchange(raw, options.redact);
     } catch (err) {
       options.onError(err);
-      return;
     }
+    let cleaned: Exchange | undefined;
+    const observed: ObservedExchange = {
+      op: raw.op,
+      startedAt: raw.startedAt,
+      durationMs: raw.durationMs,
+      status: raw.status,
+      exchange: () => cleaned ??= cleanExchange(raw, options.redact),
+    };
     for (const observer of options.observers) {
       try {
-        observer(exchange);
+        observer(observed);
       } catch (err) {
         options.onError(err);
       }
@@ -62,7 +77,7 @@ export function observeFetch(inner: typeof fetch, options: ObserveOptions): type
       op,
       method,
       url,
-      requestHeaders: request?.headers ?? new Headers(init?.headers),
+      requestHeaders: request?.headers ?? init?.headers,
       requestBody,
     };
     let response: Response;

@@ -85,11 +85,25 @@ export function createRedactor(...sources: SecretSource[]): Redactor {
   let cachedKey = "";
   let cachedPattern: RegExp | undefined;
 
+  // The secrets last seen, in source order: while they stay the same (nearly always) the pattern is reused
+  // without sorting or joining anything (this runs for every text the program lets out).
+  let lastSeen: string[] = [];
+
   function pattern(): RegExp | undefined {
-    const secrets = new Set<string>();
+    const seen: string[] = [];
+    let same = true;
     for (const source of all) {
-      for (const s of source()) if (typeof s === "string" && s.length >= MIN_SECRET_LENGTH) secrets.add(s);
+      for (const s of source()) {
+        if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) continue;
+        if (same && lastSeen[seen.length] !== s) same = false;
+        seen.push(s);
+      }
     }
+    if (same && seen.length === lastSeen.length && (cachedPattern !== undefined || seen.length === 0)) {
+      return cachedPattern;
+    }
+    lastSeen = seen;
+    const secrets = new Set(seen);
     const key = [...secrets].sort().join("\u0000");
     if (key !== cachedKey || (cachedPattern === undefined && secrets.size > 0)) {
       cachedKey = key;
