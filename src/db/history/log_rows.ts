@@ -32,13 +32,14 @@ export function logRow(idMensagem: string | null, entry: LogEntry): NewLogRow {
 /** Inserts LOG rows in one statement, whatever their number. */
 export async function insertLogRows(ex: Orm, rows: readonly NewLogRow[]): Promise<void> {
   if (rows.length === 0) return;
+  // An absent key is null to json_to_recordset: nulls are left out of the JSON.
   const data = rows.map((r) => ({
-    idmensagem: r.idMensagem ?? null,
+    idmensagem: r.idMensagem ?? undefined,
     logtype: r.logType,
     logmensagem: r.logMensagem,
     logdate: (r.logDate ?? new Date()).toISOString(),
-    datadebug: r.dataDebug ?? null,
-    tipo: r.tipo ?? null,
+    datadebug: r.dataDebug ?? undefined,
+    tipo: r.tipo ?? undefined,
   }));
   // Raw SQL: Drizzle's insert cannot select from json_to_recordset (one bind parameter for the whole batch).
   await queryRows(

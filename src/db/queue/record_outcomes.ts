@@ -45,16 +45,17 @@ export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): P
     const successes = outcomes.filter((o) => o.result === "SUCCESS");
     const failures = outcomes.filter((o) => o.result !== "SUCCESS");
     if (successes.length > 0) {
-      for (const id of await conditionalDelete(tx, successes)) okIds.add(id);
+      for (const id of await completeSuccesses(tx, successes)) okIds.add(id);
     }
     if (failures.length > 0) {
       for (const id of await conditionalUpdate(tx, failures)) okIds.add(id);
     }
     const recorded = outcomes.filter((o) => okIds.has(o.row.id));
     const stale = outcomes.filter((o) => !okIds.has(o.row.id));
+    // The EXEC rows of successes were written with their delete; those of failures are written here.
     await insertExecRows(
       tx,
-      recorded.map((o) => ({
+      recorded.filter((o) => o.result !== "SUCCESS").map((o) => ({
         idMensagem: o.row.id,
         idExterno: o.row.idExterno,
         direcao: o.row.direcao,
@@ -133,12 +134,33 @@ const EXPECTED_COLUMNS = "id uuid, counter int, status_before text, executor_bef
 const STILL_EXPECTED = sql`m.id = v.id and m.qtdetentativaexec = v.counter and m.status = v.status_before
   and m.executor is not distinct from v.executor_before`;
 
-async function conditionalDelete(tx: Orm, outcomes: Outcome[]): Promise<string[]> {
+/**
+ * Deletes the rows of successful attempts that are still as claimed and writes their EXEC rows from the
+ * deleted rows themselves, in one statement: the content never travels back to the database.
+ */
+async function completeSuccesses(tx: Orm, outcomes: Outcome[]): Promise<string[]> {
+  const data = outcomes.map((o) => ({
+    ...expected(o),
+    attempt: o.attempt,
+    started_at: o.startedAt.toISOString(),
+    finished_at: o.finishedAt.toISOString(),
+  }));
+  const columns = `${EXPECTED_COLUMNS}, attempt int, started_at timestamptz, finished_at timestamptz`;
   const rows = await queryRows<{ id: string }>(
     tx,
-    sql`delete from gtotvslinkmessage m using ${recordset(outcomes.map(expected), EXPECTED_COLUMNS, "v")}
+    sql`with v as (select * from ${recordset(data, columns, "v")}),
+      d as (
+        delete from gtotvslinkmessage m using v
         where ${STILL_EXPECTED}
-        returning m.id`,
+        returning m.id, m.idexterno, m.direcao, m.tipo, m.audiencia, m.idcorrelacao, m.conteudo),
+      e as (
+        insert into gtotvslinkmessageexec
+          (idmensagem, idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, tentativa, sucesso, erro,
+           datainicio, datafim, resultado)
+        select d.id, d.idexterno, d.direcao, d.tipo, d.audiencia, d.idcorrelacao, d.conteudo, v.attempt, true, null,
+               v.started_at, v.finished_at, 'SUCCESS'
+        from d join v on v.id = d.id)
+      select id from d`,
   );
   return rows.map((r) => String(r.id));
 }

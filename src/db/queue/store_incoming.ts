@@ -33,8 +33,10 @@ export interface StoreBatchResult {
   alreadySucceeded: Set<string>;
 }
 
-const INCOMING_COLUMNS = `idexterno text, tipo text, audiencia text, idcorrelacao text, conteudo text, status text,
-  ultimoerro text, text_new text, debug_id text, debug_differs text`;
+// Only what the server sent travels to the database: the status, the LOG texts and the DATADEBUG JSON
+// follow from it and are built by the statement (the same text JSON.stringify gives), so a batch's content
+// crosses the wire once. A missing key is null.
+const INCOMING_COLUMNS = "idexterno text, tipo text, audiencia text, idcorrelacao text, conteudo text, ultimoerro text";
 
 const TEXT = {
   received: "Message received",
@@ -55,23 +57,20 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
   const values = rows.map((r) => ({
     idexterno: r.idExterno,
     tipo: r.tipo,
-    audiencia: r.audiencia ?? null,
-    idcorrelacao: r.idCorrelacao ?? null,
+    audiencia: r.audiencia,
+    idcorrelacao: r.idCorrelacao,
     conteudo: r.conteudo,
-    status: r.deadReason ? "DEAD" : "PENDING",
-    ultimoerro: r.deadReason ?? null,
-    text_new: r.deadReason ? `${TEXT.dead}${r.deadReason}` : TEXT.received,
-    debug_id: JSON.stringify({ idExterno: r.idExterno }),
-    debug_differs: r.deadReason === undefined
-      ? JSON.stringify({ idExterno: r.idExterno, redeliveredContent: r.conteudo.slice(0, 2000) })
-      : null,
+    ultimoerro: r.deadReason || undefined,
   }));
   const at = sql`${now.toISOString()}::timestamptz`;
   // Raw SQL: data-modifying CTEs over one json_to_recordset are not in Drizzle's builder. `existing`
   // reads the snapshot before the statement, so it never sees the rows `ins` inserts.
   const out = await queryRows<{ kind: "ins" | "done" | "existing"; idexterno: string; id: string; status: string }>(
     ex,
-    sql`with v as (select * from ${recordset(values, INCOMING_COLUMNS)}),
+    sql`with v as (
+        select r.*, case when r.ultimoerro is null then 'PENDING' else 'DEAD' end as status,
+               '{"idExterno":' || to_json(r.idexterno)::text || '}' as debug_id
+        from ${recordset(values, INCOMING_COLUMNS, "r")}),
       done as (
         select e.idexterno, e.idmensagem from gtotvslinkmessageexec e
         where e.sucesso and e.idexterno in (select idexterno from v)),
@@ -89,7 +88,8 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
       logs as (
         insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
         select ins.id, case when ins.status = 'DEAD' then ${LOG_TYPES.error}::int else ${LOG_TYPES.info}::int end,
-               v.text_new, ${at}, v.debug_id, v.tipo
+               case when v.ultimoerro is null then ${TEXT.received}::text else ${TEXT.dead}::text || v.ultimoerro end,
+               ${at}, v.debug_id, v.tipo
         from ins join v on v.idexterno = ins.idexterno
         union all
         select done.idmensagem, ${LOG_TYPES.info}::int, ${TEXT.succeeded}::text, ${at}, v.debug_id, v.tipo
@@ -98,7 +98,12 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
         select existing.id,
                case when differs then ${LOG_TYPES.warning}::int else ${LOG_TYPES.info}::int end,
                case when differs then ${TEXT.differs}::text else ${TEXT.stored}::text end,
-               ${at}, case when differs then v.debug_differs else v.debug_id end, v.tipo
+               ${at},
+               case when differs
+                 then '{"idExterno":' || to_json(v.idexterno)::text || ',"redeliveredContent":' ||
+                      to_json(left(v.conteudo, 2000))::text || '}'
+                 else v.debug_id end,
+               v.tipo
         from existing join v on v.idexterno = existing.idexterno,
              lateral (select v.ultimoerro is null and v.conteudo is distinct from existing.conteudo as differs) d
         returning 1)
