@@ -5,6 +5,7 @@
  * classified `SmartLinkError`.
  */
 import { describeFetchError } from "../net/fetch_error.ts";
+import { createTimeoutQueue } from "../async/timeout_queue.ts";
 import { delay } from "../async/delay.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
@@ -103,6 +104,7 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
   const baseUrl = opts.baseUrl.replace(/\/+$/, "");
   const log = opts.logger.child({ component: "smartlink" });
   const profile = opts.profile ?? DEFAULT_PROFILE;
+  const timeouts = createTimeoutQueue(opts.timeoutMs, () => new DOMException("Request timed out", "TimeoutError"));
 
   async function token(op: SmartLinkOp): Promise<string> {
     try {
@@ -125,11 +127,10 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
       "User-Agent": USER_AGENT,
     };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    // A timer cleared when the request ends: AbortSignal.timeout would keep one per request (one per ack)
-    // alive for the whole timeout, tens of thousands of them while a backlog drains.
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(new DOMException("Request timed out", "TimeoutError")), opts.timeoutMs);
-    const signal = ctl.signal;
+    // One queue entry cleared when the request ends: AbortSignal.timeout would keep a timer per request
+    // (one per ack) alive for the whole timeout, and even a cleared timer per request costs on a backlog.
+    const timeout = timeouts.start();
+    const signal = timeout.signal;
     try {
       // The request carries the token: a redirect is reported, never followed.
       const res = await doFetch(url, { method, headers, body, signal, redirect: "manual" });
@@ -161,7 +162,7 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
         cause: err,
       });
     } finally {
-      clearTimeout(timer);
+      timeout.clear();
     }
   }
 

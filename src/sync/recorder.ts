@@ -6,6 +6,7 @@
 import { recordOutcomes } from "../db/queue/record_outcomes.ts";
 import type { TickDeps } from "./deps.ts";
 import { withErrorReply } from "./error_reply.ts";
+import { yieldToEventLoop } from "./phase.ts";
 import type { Outcome } from "./outcome.ts";
 import type { TickSummary } from "./summary.ts";
 
@@ -45,7 +46,9 @@ export function createRecorder(deps: TickDeps, summary: TickSummary, onReplies: 
     }
   };
   const start = () => {
-    writing ??= write().finally(() => {
+    // The first write waits one turn of the event loop: outcomes finishing together (fast handlers) then go
+    // in one transaction instead of a lone first one followed by the rest.
+    writing ??= yieldToEventLoop().then(write).finally(() => {
       writing = undefined;
       // Added while the last statement was finishing: written by a new loop.
       if (buffer.length > 0 && error === undefined) start();

@@ -4,10 +4,22 @@
  */
 import type { RetryParams } from "../config.ts";
 import { abortable } from "../async/abortable.ts";
+import { createTimeoutQueue, type TimeoutQueue } from "../async/timeout_queue.ts";
 import { LOG_TYPES, type MessageRow } from "../db/schema.ts";
 import { FatalHandlerError, type HandlerResult, RetryableHandlerError } from "../handlers/types.ts";
 import type { TickDeps } from "./deps.ts";
 import { abandoned, dead, failed, type Outcome, succeeded } from "./outcome.ts";
+
+/** One queue per handler timeout in use (one in practice): attempts share its timer. */
+const timeoutQueues = new Map<number, TimeoutQueue>();
+function handlerTimeouts(ms: number): TimeoutQueue {
+  let queue = timeoutQueues.get(ms);
+  if (queue === undefined) {
+    queue = createTimeoutQueue(ms, () => new DOMException(`Handler timeout of ${ms} ms elapsed`, "TimeoutError"));
+    timeoutQueues.set(ms, queue);
+  }
+  return queue;
+}
 
 /** Runs the handler of `row` (already claimed: its counter is this attempt's number). Never throws. */
 export async function runHandler(deps: TickDeps, retry: RetryParams, row: MessageRow): Promise<Outcome> {
@@ -16,15 +28,10 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
   const times = () => ({ attempt, startedAt, finishedAt: deps.now() });
   const handler = deps.handlers.get(row.tipo);
   if (!handler) return dead(row, times(), { error: `HANDLER_MISSING: No handler for type "${row.tipo}"` });
-  // One controller per attempt, aborted by its own timer or by shutdown; both are removed when the attempt
+  // One signal per attempt, aborted by the handler timeout or by shutdown; both are removed when the attempt
   // ends (AbortSignal.timeout or AbortSignal.any would keep a timer or a listener per message alive).
-  const ctl = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ctl.abort(new DOMException(`Handler timeout of ${deps.handlerTimeoutMs} ms elapsed`, "TimeoutError"));
-  }, deps.handlerTimeoutMs);
-  const onShutdown = () => ctl.abort(deps.abortSignal?.reason);
+  const timeout = handlerTimeouts(deps.handlerTimeoutMs).start();
+  const onShutdown = () => timeout.abort(deps.abortSignal?.reason);
   if (deps.abortSignal?.aborted) onShutdown();
   else deps.abortSignal?.addEventListener("abort", onShutdown, { once: true });
   let result: HandlerResult;
@@ -38,12 +45,12 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
         content: row.conteudo,
       }, {
         attempt,
-        signal: ctl.signal,
+        signal: timeout.signal,
         tenantId: deps.tenantId(),
         now: deps.now,
         logger: deps.logger.child({ messageId: row.id, type: row.tipo, attempt }),
       }),
-      ctl.signal,
+      timeout.signal,
     );
   } catch (err) {
     if (deps.abortSignal?.aborted) {
@@ -56,6 +63,7 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
     }
     if (err instanceof FatalHandlerError) return dead(row, times(), { error: `${err.code}: ${err.message}` });
     const retryable = err instanceof RetryableHandlerError;
+    const timedOut = timeout.timedOut;
     const code = retryable ? err.code : timedOut ? "HANDLER_TIMEOUT" : "HANDLER_ERROR";
     const message = timedOut && !retryable
       ? `Handler did not finish within ${deps.handlerTimeoutMs / 1000} s`
@@ -66,7 +74,7 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
       label: `Attempt ${attempt} of ${retry.qtdeTentativasExec} failed`,
     });
   } finally {
-    clearTimeout(timer);
+    timeout.clear();
     deps.abortSignal?.removeEventListener("abort", onShutdown);
   }
   const logs: Outcome["logs"] = [{ type: LOG_TYPES.info, text: `Attempt ${attempt} succeeded` }];

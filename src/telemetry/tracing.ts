@@ -3,7 +3,7 @@
  * registers its own tracer provider and OTLP exporter (and traces `fetch`
  * under the active span); without it every call here is a no-op.
  */
-import { type Attributes, isSpanContextValid, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, context, isSpanContextValid, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 
 const TRACER_NAME = "smartlink-client";
 
@@ -14,7 +14,11 @@ export type SpanAttributes = Attributes;
  * `fn` may add attributes through the span it receives.
  */
 export function withSpan<T>(name: string, attributes: SpanAttributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes }, async (span) => {
+  const span = trace.getTracer(TRACER_NAME).startSpan(name, { attributes });
+  // No tracer provider registered: the API's no-op span carries no valid context, so there is nothing to make
+  // active or to end. This is the common case, and entering a context per handler attempt costs.
+  if (!isSpanContextValid(span.spanContext())) return fn(span);
+  return context.with(trace.setSpan(context.active(), span), async () => {
     try {
       return await fn(span);
     } catch (err) {
