@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
 import { createApp } from "../src/web/app.tsx";
-import { CONTENT_SECURITY_POLICY } from "../src/web/security.ts";
+import { CONTENT_SECURITY_POLICY } from "../src/web/middleware/secure_headers.ts";
 import { dbTest } from "./helpers/db.ts";
 import { ADMIN_TOKEN, basic, bearer, CSRF, fakeDeps, formPost, insertMessage } from "./helpers/web_deps.ts";
 

@@ -3,6 +3,7 @@
  * `SMARTLINK_SECRET_KEY_FILE`): 32 random bytes written as base64 or hex. Its
  * id, stored beside every ciphertext, is a fingerprint that never reveals it.
  */
+import { decodeBase64Url } from "hono/utils/encode";
 
 export const SECRET_KEY_BYTES = 32;
 
@@ -18,7 +19,7 @@ export function parseSecretKey(text: string): Uint8Array<ArrayBuffer> | undefine
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) return undefined;
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = Uint8Array.from(atob(t.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+    bytes = decodeBase64Url(t);
   } catch {
     return undefined; // not base64 after all
   }

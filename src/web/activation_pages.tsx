@@ -15,7 +15,8 @@ import type { FlashStore } from "./flash.ts";
 import { formatDateTime } from "./format.ts";
 import { renderPage } from "./pages.tsx";
 import { createPendingTests } from "./pending_tests.ts";
-import { clientAddress, type WebEnv } from "./security.ts";
+import { clientAddress } from "./client_address.ts";
+import type { WebEnv } from "./middleware/csrf.ts";
 import { ActivationView } from "./views/activation.tsx";
 
 interface Shown {

@@ -4,12 +4,13 @@
  * Basic + CSRF). No I/O at import; `main.ts` serves `createApp(deps).fetch`.
  */
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { errorFields } from "../log.ts";
 import { createActivationPages } from "./activation_pages.tsx";
 import { createApi } from "./api.ts";
 import { createConnectionApi, createConnectionPage } from "./connection.tsx";
 import { createInstallationApi, createInstallationPage } from "./installation.tsx";
-import { csrfProtection } from "./csrf.ts";
+import { csrfProtection, type WebEnv } from "./middleware/csrf.ts";
 import type { AppDeps } from "./deps.ts";
 import { createFlashStore } from "./flash.ts";
 import { checkHealth } from "./health.ts";
@@ -18,7 +19,14 @@ import { documented, openApiHandler } from "./openapi.ts";
 import { HealthBodySchema } from "./api_schemas.ts";
 import { VERSION } from "../version.ts";
 import { createPages, errorPage } from "./pages.tsx";
-import { apiError, apiGuard, hostGuard, htmlGuard, metricsGuard, securityHeaders, type WebEnv } from "./security.ts";
+import { apiError } from "./api_error.ts";
+import { adminBasic } from "./middleware/admin_basic.ts";
+import { adminBearer } from "./middleware/admin_bearer.ts";
+import { apiSameOrigin } from "./middleware/api_same_origin.ts";
+import { hostCheck } from "./middleware/host_check.ts";
+import { metricsAccess } from "./middleware/metrics_access.ts";
+import { noStoreByDefault } from "./middleware/no_store.ts";
+import { securityHeaders } from "./middleware/secure_headers.ts";
 import { requestBodyLimit } from "./body_limit.ts";
 import { redactResponses } from "./redact_responses.ts";
 import { APP_CSS } from "./styles.ts";
@@ -29,10 +37,13 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
   const token = deps.config.adminToken;
 
   app.use("*", securityHeaders);
+  app.use("*", noStoreByDefault);
   if (deps.redact) app.use("*", redactResponses(deps.redact));
-  app.use("*", hostGuard(token));
+  app.use("*", hostCheck(token));
   app.use("*", requestBodyLimit(deps.config.maxMessageBytes));
   app.onError((err, c) => {
+    // A refusal hono's middleware throws (the Bearer check's 401) is an answer, not a failure.
+    if (err instanceof HTTPException && err.status < 500) return err.getResponse();
     deps.logger.error("HTTP request failed", { method: c.req.method, path: c.req.path, ...errorFields(err) });
     if (c.req.path.startsWith("/api/")) return apiError(c, 500, "INTERNAL", "Internal error; see the server log");
     return c.text("Internal error; see the server log.", 500);
@@ -66,18 +77,19 @@ export function createApp(deps: AppDeps): Hono<WebEnv> {
     return c.json({ proof: await deps.lockProof(challenge) });
   });
 
-  app.get("/metrics", metricsGuard(token), async (c) => {
+  app.get("/metrics", metricsAccess(token), async (c) => {
     return c.body(await renderMetrics(deps), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
-  app.use("/api/*", apiGuard(token));
+  if (token) app.use("/api/*", adminBearer(token));
+  app.use("/api/*", apiSameOrigin);
   app.get("/api/openapi.json", openApiHandler(app, VERSION));
   app.route("/api", createApi(deps));
   app.route("/api", createConnectionApi(deps));
   app.route("/api", createInstallationApi(deps));
   app.all("/api/*", (c) => apiError(c, 404, "NOT_FOUND", `No API route ${c.req.method} ${c.req.path}`));
 
-  app.use("*", htmlGuard(token));
+  if (token) app.use("*", adminBasic(token));
   app.use(
     "*",
     csrfProtection((c, reason) => errorPage(c, flashes, 403, "Forbidden", `Nothing was changed: ${reason}.`)),

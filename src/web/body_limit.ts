@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { apiError } from "./security.ts";
+import { apiError } from "./api_error.ts";
 
 /** Largest body of any route but publish: a form or an action body. */
 export const SMALL_BODY_BYTES = 16 * 1024;

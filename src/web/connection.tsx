@@ -11,7 +11,7 @@ import type { AppDeps } from "./deps.ts";
 import type { FlashStore } from "./flash.ts";
 import { documented } from "./openapi.ts";
 import { renderPage } from "./pages.tsx";
-import type { WebEnv } from "./security.ts";
+import type { WebEnv } from "./middleware/csrf.ts";
 import { ConnectionView } from "./views/connection.tsx";
 
 async function report(deps: AppDeps): Promise<ConnectionReport> {

@@ -5,7 +5,8 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
-import { isHttps } from "./csrf.ts";
+import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
+import { isHttps } from "./middleware/request_origin.ts";
 
 export interface Flash {
   kind: "ok" | "error";
@@ -20,13 +21,8 @@ export interface FlashStore {
   take(c: Context): Promise<Flash | undefined>;
 }
 
-const toBase64Url = (s: string) =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(s))).replaceAll("+", "-").replaceAll("/", "_").replace(
-    /=+$/,
-    "",
-  );
-const fromBase64Url = (s: string) =>
-  new TextDecoder().decode(Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0)));
+const toBase64Url = (s: string) => encodeBase64Url(new TextEncoder().encode(s).buffer).replace(/=+$/, "");
+const fromBase64Url = (s: string) => new TextDecoder().decode(decodeBase64Url(s));
 
 export function createFlashStore(
   secret: Uint8Array<ArrayBuffer> = crypto.getRandomValues(new Uint8Array(32)),

@@ -13,7 +13,9 @@ import { ErrorBody } from "./api_schemas.ts";
 import type { AppDeps } from "./deps.ts";
 import type { FlashStore } from "./flash.ts";
 import { documented } from "./openapi.ts";
-import { apiError, clientAddress, type WebEnv } from "./security.ts";
+import { apiError } from "./api_error.ts";
+import { clientAddress } from "./client_address.ts";
+import type { WebEnv } from "./middleware/csrf.ts";
 
 const ConfirmBody = v.object({
   status: v.picklist(["ok", "mismatch", "unknown"]),

@@ -4,6 +4,7 @@
  * typed again — the secret itself never goes back to the browser. Taken
  * once; the oldest is dropped beyond `max`.
  */
+import { encodeBase64Url } from "hono/utils/encode";
 import type { CredentialsInput } from "../activation/credentials.ts";
 
 export interface PendingTests {
@@ -28,7 +29,7 @@ export function createPendingTests(
       sweep(t);
       while (held.size >= max) held.delete(held.keys().next().value!);
       const bytes = crypto.getRandomValues(new Uint8Array(24));
-      const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+      const id = encodeBase64Url(bytes.buffer);
       held.set(id, { input, until: t + ttlMs });
       return id;
     },

@@ -1,7 +1,7 @@
 // deno-lint-ignore-file jsx-key -- hono/jsx renders `key` as an HTML attribute; server-rendered lists need none.
 /** Small pieces shared by the pages. */
 import type { Child } from "hono/jsx";
-import { CSRF_FIELD } from "../csrf.ts";
+import { CSRF_FIELD } from "../middleware/csrf.ts";
 import type { FieldErrors } from "../filters.ts";
 import { formatDateTime, prettyContent } from "../format.ts";
 

@@ -1,24 +1,28 @@
 /**
- * CSRF protection of the HTML forms: a POST must come from this origin
- * (Origin, else Referer, equal to Host) and carry the per-session token of the
- * `sl_csrf` cookie (HttpOnly, SameSite=Strict) in the `csrf` form field.
- * Failing either check answers 403 before any handler runs.
+ * CSRF protection of the HTML forms (double-submit token): a POST must come
+ * from this origin (Origin, else Referer, equal to Host) and carry the
+ * per-session token of the `sl_csrf` cookie (HttpOnly, SameSite=Strict) in the
+ * `csrf` form field. Failing either check answers 403 before any handler runs.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { constantTimeEqual, originCheck, type WebEnv } from "./security.ts";
+import { timingSafeEqual } from "hono/utils/buffer";
+import { encodeBase64Url } from "hono/utils/encode";
+import { isHttps, originCheck } from "./request_origin.ts";
 
 export const CSRF_COOKIE = "sl_csrf";
 export const CSRF_FIELD = "csrf";
 
+export type WebEnv = {
+  Variables: {
+    /** The per-session CSRF token (HTML pages). */
+    csrf: string;
+  };
+};
+
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-export const isHttps = (c: Context) => new URL(c.req.url).protocol === "https:";
+const newToken = () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)).buffer).replace(/=+$/, "");
 
 /** Issues the session token when missing, exposes it as `c.get("csrf")`, and checks every unsafe request. */
 export function csrfProtection(
@@ -33,7 +37,7 @@ export function csrfProtection(
       }
       const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
       const field = body[CSRF_FIELD];
-      if (!valid || typeof field !== "string" || !await constantTimeEqual(field, cookie)) {
+      if (!valid || typeof field !== "string" || !await timingSafeEqual(field, cookie)) {
         return await forbidden(c, "the form's security token is missing or stale; reload the page and try again");
       }
     }
