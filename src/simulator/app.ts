@@ -12,7 +12,6 @@ import {
   createState,
   deliver,
   enqueueItems,
-  type Fault,
   FaultSchema,
   ModeSchema,
   recordRequest,
@@ -23,6 +22,8 @@ import {
   takeFault,
 } from "./state.ts";
 import { createTokenIssuer } from "./token_issuer.ts";
+import { basicCredentials } from "./basic_credentials.ts";
+import { faultResponse } from "./fault_response.ts";
 import { registerPathSend, registerVariant, type SimVariant } from "./variants.ts";
 
 export type { SimulatorState } from "./state.ts";
@@ -83,28 +84,6 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-function faultResponse(fault: Fault): Response {
-  const status = fault.status ?? 200;
-  const headers = new Headers({ "Content-Type": "application/json" });
-  if (fault.retryAfterS !== undefined) headers.set("Retry-After", String(fault.retryAfterS));
-  if (status === 204 || status === 205 || status === 304) return new Response(null, { status, headers });
-  const body = fault.body ??
-    JSON.stringify({ error: "simulated_fault", message: `Simulated failure with HTTP ${status}` });
-  return new Response(body, { status, headers });
-}
-
-function basicCredentials(header: string | undefined): { id?: string; secret?: string } {
-  const match = header?.match(/^Basic\s+(\S+)$/i);
-  if (!match) return {};
-  try {
-    const [id, ...rest] = atob(match[1]).split(":");
-    return { id: decodeURIComponent(id), secret: decodeURIComponent(rest.join(":")) };
-  } catch (err) {
-    if (err instanceof DOMException || err instanceof URIError) return {};
-    throw err;
-  }
 }
 
 /** Creates an in-memory simulator. No I/O until a request arrives. */

@@ -12,6 +12,10 @@ import { httpStatusError, SmartLinkError, type SmartLinkOp } from "./errors.ts";
 import { DEFAULT_PROFILE, type WireProfile } from "../profile/wire_profile.ts";
 import { type PlaceholderValues, renderRequest } from "./template.ts";
 import { cutUtf8, type ParsedItem, parseGetBody, RAW_BODY_LOG_BYTES } from "./wire.ts";
+import { bodyDetail } from "./body_detail.ts";
+import { parseRetryAfter } from "./retry_after.ts";
+
+export { parseRetryAfter } from "./retry_after.ts";
 
 export const USER_AGENT = "smartlink-client-deno/0.1";
 
@@ -62,38 +66,6 @@ export interface SmartLinkClientOptions {
 
 /** Wait before the one retry of a 429 that carries no Retry-After. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
-
-/** Milliseconds to wait from a `Retry-After` value (delta seconds or HTTP date), or undefined when absent or invalid. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
-
-/** A short, log-safe description of an error body: its `message`/`error` field or the text itself. */
-function bodyDetail(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (trimmed === "") return undefined;
-  try {
-    const json = JSON.parse(trimmed);
-    if (typeof json === "object" && json !== null) {
-      const err = (json as Record<string, unknown>).error;
-      const candidates = [
-        (json as Record<string, unknown>).message,
-        typeof err === "object" && err !== null ? (err as Record<string, unknown>).message : err,
-        (json as Record<string, unknown>).error_description,
-      ];
-      const found = candidates.find((c) => typeof c === "string" && c.trim() !== "");
-      if (typeof found === "string") return cutUtf8(found, 300);
-    }
-  } catch {
-    // Not JSON: quote the text itself below.
-  }
-  return cutUtf8(trimmed.replace(/\s+/g, " "), 300);
-}
 
 /** Creates the Smart Link Server client. Does no I/O until called. */
 export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkClient {
