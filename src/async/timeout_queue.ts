@@ -5,8 +5,9 @@
  * queue and one timer is armed for the oldest: an ack or a handler attempt
  * costs a queue entry instead of a timer of its own (on a drained backlog,
  * timers created and cleared per request were a visible share of the CPU).
- * When nothing waits, no timer is armed, so an idle process keeps nothing
- * alive.
+ * When nothing waits, the armed timer is left to run out unreferenced (it
+ * keeps no process alive and finds nothing to do), so operations one after
+ * the other do not create a timer each either.
  */
 
 export interface TimeoutHandle {
@@ -41,25 +42,37 @@ export function createTimeoutQueue(
   let entries: Entry[] = [];
   let head = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let lingering = false;
 
   const compact = () => {
     while (head < entries.length && entries[head].cleared) head++;
     if (head === entries.length) {
       entries = [];
       head = 0;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      if (timer !== undefined && !lingering) {
+        lingering = true;
+        setRef(timer, false);
+      }
     } else if (head > 1024 && head * 2 > entries.length) {
       entries = entries.slice(head);
       head = 0;
     }
   };
   const arm = () => {
-    if (timer !== undefined || head === entries.length) return;
+    if (head === entries.length) return;
+    if (timer !== undefined) {
+      // Armed for an earlier deadline than any waiting one: it re-arms when it fires.
+      if (lingering) {
+        lingering = false;
+        setRef(timer, true);
+      }
+      return;
+    }
     timer = setTimeout(fire, Math.max(0, entries[head].at - clock()));
   };
   const fire = () => {
     timer = undefined;
+    lingering = false;
     const now = clock();
     while (head < entries.length && (entries[head].cleared || entries[head].at <= now)) {
       const e = entries[head++];
@@ -97,4 +110,14 @@ export function createTimeoutQueue(
     },
     size: () => entries.length - head,
   };
+}
+
+/** Whether `timer` keeps the process alive (Deno's timers are Node-style `Timeout` objects or numbers). */
+function setRef(timer: ReturnType<typeof setTimeout>, on: boolean): void {
+  const t = timer as unknown as { ref?: () => void; unref?: () => void };
+  if (typeof t === "object" && t !== null && typeof t.unref === "function" && typeof t.ref === "function") {
+    if (on) t.ref();
+    else t.unref();
+  } else if (on) Deno.refTimer(timer as unknown as number);
+  else Deno.unrefTimer(timer as unknown as number);
 }

@@ -45,6 +45,8 @@ function getPath(obj: JsonObject | undefined, ...path: string[]): unknown {
 }
 
 function shortString(value: unknown): string | undefined {
+  // Most candidates are absent: refusing them here spares the schema's failure report (issues built, then dropped).
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
   const result = v.safeParse(ShortStringSchema, value);
   return result.success ? result.output : undefined;
 }

@@ -29,25 +29,30 @@ export function logRow(idMensagem: string | null, entry: LogEntry): NewLogRow {
   };
 }
 
-/** Inserts LOG rows in one statement, whatever their number. */
-export async function insertLogRows(ex: Orm, rows: readonly NewLogRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  // An absent key is null to json_to_recordset: nulls are left out of the JSON.
-  const data = rows.map((r) => ({
+/** The columns of `logRecord`'s JSON, for `json_to_recordset`. */
+export const LOG_RECORD_COLUMNS =
+  "idmensagem uuid, logtype int, logmensagem text, logdate timestamptz, datadebug text, tipo text";
+
+/** One LOG row as a `json_to_recordset` record (an absent key is null to it: nulls are left out). */
+export function logRecord(r: NewLogRow) {
+  return {
     idmensagem: r.idMensagem ?? undefined,
     logtype: r.logType,
     logmensagem: r.logMensagem,
     logdate: (r.logDate ?? new Date()).toISOString(),
     datadebug: r.dataDebug ?? undefined,
     tipo: r.tipo ?? undefined,
-  }));
+  };
+}
+
+/** Inserts LOG rows in one statement, whatever their number. */
+export async function insertLogRows(ex: Orm, rows: readonly NewLogRow[]): Promise<void> {
+  if (rows.length === 0) return;
   // Raw SQL: Drizzle's insert cannot select from json_to_recordset (one bind parameter for the whole batch).
   await queryRows(
     ex,
     sql`insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
         select idmensagem, logtype, logmensagem, logdate, datadebug, tipo
-        from ${
-      recordset(data, "idmensagem uuid, logtype int, logmensagem text, logdate timestamptz, datadebug text, tipo text")
-    }`,
+        from ${recordset(rows.map(logRecord), LOG_RECORD_COLUMNS)}`,
   );
 }

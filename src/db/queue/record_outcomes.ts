@@ -6,10 +6,10 @@
  * (same status, executor and counter), so a late finisher never overwrites a
  * newer state; such outcomes come back as `stale` with a warning LOG row.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { insertExecRows, recordset } from "../bulk.ts";
 import { type Orm, queryRows } from "../client.ts";
-import { insertLogRows, type LogEntry, logRow } from "../history/log_rows.ts";
+import { insertLogRows, LOG_RECORD_COLUMNS, type LogEntry, logRecord, logRow } from "../history/log_rows.ts";
 import { type ExecResult, LOG_TYPES, message, type MessageRow, type NewLogRow } from "../schema.ts";
 
 /** The outcome of one attempt, ready to be recorded; built by `sync/outcome.ts`. */
@@ -40,6 +40,8 @@ export interface RecordResult {
 /** Records `outcomes` in one transaction of `ex`. @throws the driver's error; nothing is recorded then */
 export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): Promise<RecordResult> {
   if (outcomes.length === 0) return { recorded: [], stale: [] };
+  // The common batch (successes without a reply) is one statement: atomic without a transaction's round trips.
+  if (outcomes.every((o) => o.result === "SUCCESS" && !o.reply)) return await recordPlainSuccesses(ex, outcomes, now);
   return await ex.transaction(async (tx) => {
     const okIds = new Set<string>();
     const successes = outcomes.filter((o) => o.result === "SUCCESS");
@@ -104,18 +106,47 @@ export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): P
         debug: { commandId: o.row.id },
       }));
     }
-    for (const o of stale) {
-      logs.push(logRow(o.row.id, {
-        type: LOG_TYPES.warning,
-        text: `Late result of attempt ${o.attempt} ignored: the message changed meanwhile`,
-        tipo: o.row.tipo,
-        at: now,
-        debug: { result: o.result, error: o.error },
-      }));
-    }
+    for (const o of stale) logs.push(staleLog(o, now));
     await insertLogRows(tx, logs);
     return { recorded, stale };
   });
+}
+
+/** The warning LOG row of an outcome that came too late (its row changed meanwhile). */
+function staleLog(o: Outcome, now: Date): NewLogRow {
+  return logRow(o.row.id, {
+    type: LOG_TYPES.warning,
+    text: `Late result of attempt ${o.attempt} ignored: the message changed meanwhile`,
+    tipo: o.row.tipo,
+    at: now,
+    debug: { result: o.result, error: o.error },
+  });
+}
+
+/**
+ * Successes without a reply in ONE statement: rows still as claimed are deleted, their EXEC rows written
+ * from the deleted rows, and each outcome's LOG rows written (its attempt's when its row was deleted, the
+ * late-result warning when not).
+ */
+async function recordPlainSuccesses(ex: Orm, outcomes: Outcome[], now: Date): Promise<RecordResult> {
+  const logs: (ReturnType<typeof logRecord> & { recorded: boolean })[] = [];
+  for (const o of outcomes) {
+    for (const l of o.logs) {
+      logs.push({ ...logRecord(logRow(o.row.id, { ...l, tipo: o.row.tipo, at: o.finishedAt })), recorded: true });
+    }
+    logs.push({ ...logRecord(staleLog(o, now)), recorded: false });
+  }
+  const ids = await completeSuccesses(
+    ex,
+    outcomes,
+    sql`, l as (select * from ${recordset(logs, `${LOG_RECORD_COLUMNS}, recorded boolean`, "l")}),
+      w as (
+        insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
+        select l.idmensagem, l.logtype, l.logmensagem, l.logdate, l.datadebug, l.tipo from l
+        where l.recorded = exists (select 1 from d where d.id = l.idmensagem))`,
+  );
+  const ok = new Set(ids);
+  return { recorded: outcomes.filter((o) => ok.has(o.row.id)), stale: outcomes.filter((o) => !ok.has(o.row.id)) };
 }
 
 /** The state each row must still be in: same id, counter, status and executor. */
@@ -138,7 +169,7 @@ const STILL_EXPECTED = sql`m.id = v.id and m.qtdetentativaexec = v.counter and m
  * Deletes the rows of successful attempts that are still as claimed and writes their EXEC rows from the
  * deleted rows themselves, in one statement: the content never travels back to the database.
  */
-async function completeSuccesses(tx: Orm, outcomes: Outcome[]): Promise<string[]> {
+async function completeSuccesses(tx: Orm, outcomes: Outcome[], more: SQL = sql``): Promise<string[]> {
   const data = outcomes.map((o) => ({
     ...expected(o),
     attempt: o.attempt,
@@ -159,7 +190,7 @@ async function completeSuccesses(tx: Orm, outcomes: Outcome[]): Promise<string[]
            datainicio, datafim, resultado)
         select d.id, d.idexterno, d.direcao, d.tipo, d.audiencia, d.idcorrelacao, d.conteudo, v.attempt, true, null,
                v.started_at, v.finished_at, 'SUCCESS'
-        from d join v on v.id = d.id)
+        from d join v on v.id = d.id)${more}
       select id from d`,
   );
   return rows.map((r) => String(r.id));
