@@ -126,6 +126,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   if (adminToken !== undefined && adminToken.length < 12) {
     throw new ConfigError("SMARTLINK_ADMIN_TOKEN", "at least 12 characters");
   }
+  // It travels as an HTTP Bearer token, whose syntax (RFC 6750) allows only these characters.
+  if (adminToken !== undefined && !/^[A-Za-z0-9._~+/-]+=*$/.test(adminToken)) {
+    throw new ConfigError(
+      "SMARTLINK_ADMIN_TOKEN",
+      "letters, digits and . _ ~ + / - only (it is sent as a Bearer token), e.g. the output of `openssl rand -hex 24`",
+    );
+  }
 
   const alertWebhook = secret(env, "SMARTLINK_ALERT_WEBHOOK", readTextFile);
   if (alertWebhook !== undefined && !/^https?:\/\/[^\s/]+/i.test(alertWebhook)) {

@@ -152,3 +152,19 @@ Deno.test("resolveRetry() gives environment > config file > defaults", () => {
     minutesInterval: 0.5,
   });
 });
+
+Deno.test("loadConfig() refuses an admin token that cannot travel as a Bearer token, without quoting it", () => {
+  for (const token of ["admin!token-with-bang", "two words token here", "tóken-with-accent-1234"]) {
+    try {
+      loadConfig({ SMARTLINK_ADMIN_TOKEN: token });
+      assert.fail(`${JSON.stringify(token)} must be rejected`);
+    } catch (err) {
+      assert.match((err as Error).message, /SMARTLINK_ADMIN_TOKEN.*Bearer/);
+      assert.equal((err as Error).message.includes(token), false);
+    }
+  }
+  assert.equal(
+    loadConfig({ SMARTLINK_ADMIN_TOKEN: "Abc.def_ghi~jkl+mno/pqr-stu==" }).adminToken,
+    "Abc.def_ghi~jkl+mno/pqr-stu==",
+  );
+});
