@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import { DEFAULT_RETRY } from "../src/config.ts";
 import { buildRegistry, parseHandlersFile } from "../src/handlers/registry.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
@@ -15,11 +14,10 @@ import { createSimulator } from "../src/simulator/app.ts";
 import { createFakeErp } from "../src/simulator/erp.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
 import { createSetupTracker } from "../src/sync/setup.ts";
-import type { TickDeps } from "../src/sync/deps.ts";
 import { tick } from "../src/sync/tick.ts";
 import { createApp } from "../src/web/app.tsx";
 import { dbTest } from "./helpers/db.ts";
-import { fakeClock } from "./helpers/tick_deps.ts";
+import { fakeClock, testTickDeps } from "./helpers/tick_deps.ts";
 import { basic, fakeDeps } from "./helpers/web_deps.ts";
 
 const SIM = "http://sim.test";
@@ -256,26 +254,19 @@ dbTest(
       ),
       { fetch: erpFetch, env: () => undefined, defaultTimeoutMs: 10_000 },
     );
-    const deps: TickDeps = {
-      db,
-      client,
+    const deps = testTickDeps(db, client, handlers, {
       setup: createSetupTracker({
         setup: (t) => client.setup(t),
         subscriptions: [...handlers.keys()],
         now: clock.now,
         logger,
       }),
-      handlers,
-      now: clock.now,
+      clock,
       logger,
       executor: "bad-input-test",
-      retryParams: () => Promise.resolve(DEFAULT_RETRY),
       tenantId: () => tokens.state().tenantId,
-      concurrency: 4,
-      maxPerTick: 10_000,
       handlerTimeoutMs: 10_000,
-      retentionDays: 30,
-    };
+    });
     const run = async () => {
       const s = await tick(deps, "test");
       // A tick over bad input stays small: no spinning on items that cannot be acked.

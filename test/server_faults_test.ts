@@ -10,7 +10,6 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import { DEFAULT_RETRY } from "../src/config.ts";
 import { buildRegistry, parseHandlersFile } from "../src/handlers/registry.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createTokenProvider } from "../src/rac/token_provider.ts";
@@ -20,11 +19,10 @@ import { SGDP_COMMAND_TYPES } from "../src/simulator/generator.ts";
 import { createSmartLinkClient } from "../src/smartlink/client.ts";
 import { createSetupTracker } from "../src/sync/setup.ts";
 import type { TickSummary } from "../src/sync/summary.ts";
-import type { TickDeps } from "../src/sync/deps.ts";
 import { tick } from "../src/sync/tick.ts";
 import { dbTest } from "./helpers/db.ts";
 import { createPrng, seedFromEnv } from "./helpers/prng.ts";
-import { fakeClock } from "./helpers/tick_deps.ts";
+import { fakeClock, testTickDeps } from "./helpers/tick_deps.ts";
 
 const SIM = "http://sim.test";
 const ERP = "http://erp.test";
@@ -141,26 +139,20 @@ dbTest(
       sleep: fastSleep,
       now,
     });
-    const deps: TickDeps = {
-      db,
-      client,
+    const handlers = buildRegistry(handlersFile, { fetch: erpFetch, env: () => undefined, defaultTimeoutMs: 5000 });
+    const deps = testTickDeps(db, client, handlers, {
       setup: createSetupTracker({
         setup: (t) => client.setup(t),
         subscriptions: [...SGDP_COMMAND_TYPES],
         now: clock.now,
         logger,
       }),
-      handlers: buildRegistry(handlersFile, { fetch: erpFetch, env: () => undefined, defaultTimeoutMs: 5000 }),
-      now: clock.now,
+      clock,
       logger,
       executor: "faults-test",
-      retryParams: () => Promise.resolve(DEFAULT_RETRY),
       tenantId: () => tokens.state().tenantId,
-      concurrency: 4,
-      maxPerTick: 10_000,
       handlerTimeoutMs: 5000,
-      retentionDays: 30,
-    };
+    });
 
     for (const type of SGDP_COMMAND_TYPES) sim.generate(type, Math.ceil(MESSAGES / 3));
     sim.state.queue.splice(MESSAGES);
