@@ -8,9 +8,9 @@ import { type Database, openDatabase } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { noopHandler } from "../../src/handlers/noop.ts";
 import { createLogger } from "../../src/log.ts";
-import { createTokenProvider } from "../../src/rac/token_provider.ts";
-import { createSmartLinkClient } from "../../src/smartlink/client.ts";
 import type { TickDeps } from "../../src/sync/deps.ts";
+import { testTickDeps } from "../../test/helpers/tick_deps.ts";
+import { simClient } from "./sim_client.ts";
 
 export const ADMIN_URL = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const TYPE = "BenchCommand";
@@ -116,36 +116,17 @@ export async function withSimulator<T>(fn: (sim: RemoteSim) => Promise<T>): Prom
   }
 }
 
+/** The tick's dependencies in this process, on the real clock, around the simulator at `base`. */
 export function deps(db: Database, base: string): TickDeps {
-  const tokens = createTokenProvider({
-    tokenUrl: `${base}/totvs.rac/connect/token`,
-    clientId: "sim-client",
-    clientSecret: "sim-secret",
-    timeoutMs: 10_000,
-    logger,
-  });
-  const client = createSmartLinkClient({
-    baseUrl: base,
-    tokens,
-    timeoutMs: 10_000,
-    maxMessageBytes: 1_048_576,
-    logger,
-  });
-  return {
-    db,
-    client,
+  const { client } = simClient(base, { timeoutMs: 10_000, logger });
+  return testTickDeps(db, client, { [TYPE]: noopHandler }, {
     setup: { ensure: () => client.setup([TYPE]) },
-    handlers: new Map([[TYPE, noopHandler]]),
     now: () => new Date(),
     logger,
     executor: "bench",
-    retryParams: () => Promise.resolve({ qtdeTentativasExec: 3, fatorTempoExecucao: 1, minutesInterval: 1 }),
     tenantId: () => undefined,
-    concurrency: 4,
-    maxPerTick: 10_000,
     handlerTimeoutMs: 60_000,
-    retentionDays: 30,
-  };
+  });
 }
 
 export function enqueue(sim: RemoteSim, count: number, prefix: string): Promise<void> {

@@ -7,26 +7,12 @@
  * Prints one JSON line: `{messages, seconds}`.
  */
 import { createLogger } from "../../src/log.ts";
-import { createTokenProvider } from "../../src/rac/token_provider.ts";
-import { createSmartLinkClient } from "../../src/smartlink/client.ts";
+import { simClient } from "./sim_client.ts";
 
 const base = Deno.env.get("FLOOR_BASE") ?? "http://127.0.0.1:8090";
 const acks = Number(Deno.env.get("FLOOR_ACKS") ?? 32);
 const logger = createLogger({ level: "warn", write: (line) => console.error(line) });
-const tokens = createTokenProvider({
-  tokenUrl: `${base}/totvs.rac/connect/token`,
-  clientId: "sim-client",
-  clientSecret: "sim-secret",
-  timeoutMs: 30_000,
-  logger,
-});
-const client = createSmartLinkClient({
-  baseUrl: base,
-  tokens,
-  timeoutMs: 30_000,
-  maxMessageBytes: 1_048_576,
-  logger,
-});
+const { tokens, client } = simClient(base, { timeoutMs: 30_000, logger });
 
 let messages = 0;
 const t0 = performance.now();
