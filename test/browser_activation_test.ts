@@ -7,119 +7,90 @@
  * and 390 px go to `test-artifacts/`. Skipped when /usr/bin/chromium is absent.
  */
 import assert from "node:assert/strict";
-import { openDatabase } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
 import { runtimeAppDeps } from "../src/runtime.ts";
 import { createApp } from "../src/web/app.tsx";
 import { everything, pageFlow, SECRET } from "./helpers/activation.ts";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
+import { artifact, chromiumTest, DESKTOP, PHONE } from "./helpers/chromium.ts";
 import { SIM } from "./helpers/flow.ts";
 
 const TENANT = "b6572633-6ab6-4d5f-9d36-1a0b2c3d4e5f";
 
-const present = chromiumPresent();
-
-Deno.test({
-  name: "activation in Chromium: no credentials → Test → Activate → the next tick syncs; a wrong secret on a phone",
-  ignore: !present,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const shot = (name: string) => new URL(name, ARTIFACTS).pathname;
-    const db = await openDatabase({});
-    await migrate(db);
+chromiumTest(
+  "activation in Chromium: no credentials → Test → Activate → the next tick syncs; a wrong secret on a phone",
+  async ({ db, serve, cleanup }) => {
     const flow = await pageFlow(db, undefined, { start: new Date() });
+    cleanup(() => flow.cleanup());
     const app = createApp(runtimeAppDeps(flow.runtime, () => new Date(flow.clock.now().getTime() + 60_000)));
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launchChromium();
+    const { base, page: open, problems } = await serve(app);
     const html: string[] = [];
-    const problems: string[] = [];
-    try {
-      const desktop = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-      const page = await desktop.newPage();
-      page.on("console", (m) => ["error", "warning"].includes(m.type()) && problems.push(m.text()));
-      page.on("pageerror", (e) => problems.push(String(e)));
-      const keep = async () => void html.push(await page.content());
+    const page = await open(DESKTOP);
+    const keep = async () => void html.push(await page.content());
 
-      await page.goto(`${base}/`);
-      assert.match((await page.locator("#activation").textContent()) ?? "", /Not configured/);
-      await page.screenshot({ path: shot("activation_0_dashboard_not_activated.png"), fullPage: true });
-      await page.click("#activation a[href='/activation']");
-      await page.waitForURL(`${base}/activation`);
+    await page.goto(`${base}/`);
+    assert.match((await page.locator("#activation").textContent()) ?? "", /Not configured/);
+    await page.screenshot({ path: artifact("activation_0_dashboard_not_activated.png"), fullPage: true });
+    await page.click("#activation a[href='/activation']");
+    await page.waitForURL(`${base}/activation`);
 
-      await page.fill("input[name=clientId]", "sim-client");
-      await page.fill("input[name=clientSecret]", SECRET);
-      await page.click("summary:has-text('Advanced: custom URLs')");
-      await page.check("input[name=env][value=custom]");
-      await page.fill("input[name=linkUrl]", SIM);
-      await page.fill("input[name=racTokenUrl]", `${SIM}/totvs.rac/connect/token`);
-      await page.screenshot({ path: shot("activation_1_form.png"), fullPage: true });
-      await page.click("button:has-text('Test')");
-      await page.waitForSelector("#test-result");
-      const tested = (await page.locator("#test-result").textContent()) ?? "";
-      assert.match(tested, /passed/);
-      assert.match(tested, new RegExp(TENANT));
-      assert.match(tested, /Token lifetime(1 h|59 min)/); // JWT exp is whole seconds
-      assert.match(tested, /answered: 3 subscription/);
-      assert.equal(await page.inputValue("input[name=clientSecret]"), "", "the secret is not sent back");
-      await keep();
-      await page.screenshot({ path: shot("activation_2_tested.png"), fullPage: true });
+    await page.fill("input[name=clientId]", "sim-client");
+    await page.fill("input[name=clientSecret]", SECRET);
+    await page.click("summary:has-text('Advanced: custom URLs')");
+    await page.check("input[name=env][value=custom]");
+    await page.fill("input[name=linkUrl]", SIM);
+    await page.fill("input[name=racTokenUrl]", `${SIM}/totvs.rac/connect/token`);
+    await page.screenshot({ path: artifact("activation_1_form.png"), fullPage: true });
+    await page.click("button:has-text('Test')");
+    await page.waitForSelector("#test-result");
+    const tested = (await page.locator("#test-result").textContent()) ?? "";
+    assert.match(tested, /passed/);
+    assert.match(tested, new RegExp(TENANT));
+    assert.match(tested, /Token lifetime(1 h|59 min)/); // JWT exp is whole seconds
+    assert.match(tested, /answered: 3 subscription/);
+    assert.equal(await page.inputValue("input[name=clientSecret]"), "", "the secret is not sent back");
+    await keep();
+    await page.screenshot({ path: artifact("activation_2_tested.png"), fullPage: true });
 
-      await page.click("button:has-text('Activate these credentials')");
-      await page.waitForURL(`${base}/activation`);
-      assert.match((await page.locator(".flash.ok").textContent()) ?? "", /Activated client id "sim-client"/);
-      assert.match((await page.locator("#current").textContent()) ?? "", /stored, ending in ••7Q/);
-      await keep();
-      await page.screenshot({ path: shot("activation_3_active.png"), fullPage: true });
+    await page.click("button:has-text('Activate these credentials')");
+    await page.waitForURL(`${base}/activation`);
+    assert.match((await page.locator(".flash.ok").textContent()) ?? "", /Activated client id "sim-client"/);
+    assert.match((await page.locator("#current").textContent()) ?? "", /stored, ending in ••7Q/);
+    await keep();
+    await page.screenshot({ path: artifact("activation_3_active.png"), fullPage: true });
 
-      // The next tick: the simulator's commands run through the handlers and the replies go back.
-      flow.sim.generate("SGDPMaskCommand", 3);
-      const tick = await flow.runtime.runner.run("cron");
-      assert.ok(tick.ran && tick.summary.succeeded === 3 && tick.summary.sent === 3, JSON.stringify(tick));
-      await page.goto(`${base}/`);
-      assert.match((await page.locator("#activation").textContent()) ?? "", /Active/);
-      assert.match((await page.locator("#activation").textContent()) ?? "", new RegExp(TENANT));
-      await keep();
-      await page.screenshot({ path: shot("activation_4_dashboard_syncing.png"), fullPage: true });
-      await page.goto(`${base}/history`);
-      assert.equal(await page.locator("tr", { hasText: "SGDPMaskCommand" }).count() >= 3, true);
-      await keep();
+    // The next tick: the simulator's commands run through the handlers and the replies go back.
+    flow.sim.generate("SGDPMaskCommand", 3);
+    const tick = await flow.runtime.runner.run("cron");
+    assert.ok(tick.ran && tick.summary.succeeded === 3 && tick.summary.sent === 3, JSON.stringify(tick));
+    await page.goto(`${base}/`);
+    assert.match((await page.locator("#activation").textContent()) ?? "", /Active/);
+    assert.match((await page.locator("#activation").textContent()) ?? "", new RegExp(TENANT));
+    await keep();
+    await page.screenshot({ path: artifact("activation_4_dashboard_syncing.png"), fullPage: true });
+    await page.goto(`${base}/history`);
+    assert.equal(await page.locator("tr", { hasText: "SGDPMaskCommand" }).count() >= 3, true);
+    await keep();
 
-      const phone = await browser.newContext({
-        viewport: { width: 390, height: 844 },
-        deviceScaleFactor: 2,
-        isMobile: true,
-      });
-      const mobile = await phone.newPage();
-      mobile.on("console", (m) => ["error", "warning"].includes(m.type()) && problems.push(m.text()));
-      await mobile.goto(`${base}/activation`);
-      await mobile.screenshot({ path: shot("activation_5_active_phone.png"), fullPage: true });
-      await mobile.fill("input[name=clientId]", "sim-client");
-      await mobile.fill("input[name=clientSecret]", "Wrong-Secret-Pasted-00");
-      // The stored credentials' custom URLs come prefilled, the disclosure open.
-      assert.equal(await mobile.locator("details").getAttribute("open"), "");
-      assert.equal(await mobile.inputValue("input[name=linkUrl]"), SIM);
-      await mobile.click("button:has-text('Test')");
-      await mobile.waitForSelector("#test-result");
-      const wrong = (await mobile.locator("#test-result").textContent()) ?? "";
-      assert.match(wrong, /failed/);
-      assert.match(wrong, /HTTP 401 from "http:\/\/sim.test\/totvs.rac\/connect\/token": invalid_client/);
-      assert.match(wrong, /What to checkRAC refused the credentials/);
-      html.push(await mobile.content());
-      await mobile.screenshot({ path: shot("activation_6_wrong_secret_phone.png"), fullPage: true });
+    const mobile = await open(PHONE);
+    await mobile.goto(`${base}/activation`);
+    await mobile.screenshot({ path: artifact("activation_5_active_phone.png"), fullPage: true });
+    await mobile.fill("input[name=clientId]", "sim-client");
+    await mobile.fill("input[name=clientSecret]", "Wrong-Secret-Pasted-00");
+    // The stored credentials' custom URLs come prefilled, the disclosure open.
+    assert.equal(await mobile.locator("details").getAttribute("open"), "");
+    assert.equal(await mobile.inputValue("input[name=linkUrl]"), SIM);
+    await mobile.click("button:has-text('Test')");
+    await mobile.waitForSelector("#test-result");
+    const wrong = (await mobile.locator("#test-result").textContent()) ?? "";
+    assert.match(wrong, /failed/);
+    assert.match(wrong, /HTTP 401 from "http:\/\/sim.test\/totvs.rac\/connect\/token": invalid_client/);
+    assert.match(wrong, /What to checkRAC refused the credentials/);
+    html.push(await mobile.content());
+    await mobile.screenshot({ path: artifact("activation_6_wrong_secret_phone.png"), fullPage: true });
 
-      const all = html.join("\n");
-      assert.ok(!all.includes(SECRET) && !all.includes("Wrong-Secret-Pasted-00"), "no page carries a secret");
-      const stored = await everything(db, [flow]);
-      assert.ok(!stored.includes(SECRET) && !stored.includes("Wrong-Secret-Pasted-00"));
-      assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
-    } finally {
-      await browser.close();
-      await server.shutdown();
-      await flow.cleanup();
-      await db.close();
-    }
+    const all = html.join("\n");
+    assert.ok(!all.includes(SECRET) && !all.includes("Wrong-Secret-Pasted-00"), "no page carries a secret");
+    const stored = await everything(db, [flow]);
+    assert.ok(!stored.includes(SECRET) && !stored.includes("Wrong-Secret-Pasted-00"));
+    assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
   },
-});
+);

@@ -7,29 +7,19 @@
  * /usr/bin/chromium is absent.
  */
 import assert from "node:assert/strict";
-import { openDatabase } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
 import { messageExec } from "../src/db/schema.ts";
 import { generateCommand } from "../src/simulator/generator.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
+import { artifact, chromiumTest, DESKTOP, PHONE } from "./helpers/chromium.ts";
 import { createFlow, runTick } from "./helpers/flow.ts";
 import { ADMIN_TOKEN, fakeDeps, insertExec, insertMessage } from "./helpers/web_deps.ts";
 
-const shot = (name: string) => new URL(`operator_${name}.png`, ARTIFACTS).pathname;
+const shot = (name: string) => artifact(`operator_${name}.png`);
 
-const present = chromiumPresent();
-
-Deno.test({
-  name: "admin view at 1366 and 390 px: chart on the current hour, tables that fit, activation, reply links, alerts",
-  ignore: !present,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const db = await openDatabase({});
-    await migrate(db);
+chromiumTest(
+  "admin view at 1366 and 390 px: chart on the current hour, tables that fit, activation, reply links, alerts",
+  async ({ db, serve }) => {
     // A command and its reply, written by the real tick.
     const flow = await createFlow(db, { start: new Date() });
     flow.sim.enqueue(generateCommand("SGDPMaskCommand", 1, "b6572633-6ab6-4d5f-9d36-1a0b2c3d4e5f", new Date()));
@@ -105,99 +95,80 @@ Deno.test({
       }
     }
 
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, createApp(f.deps).fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launchChromium();
-    try {
-      const credentials = { username: "operator", password: ADMIN_TOKEN };
-      const problems: string[] = [];
-      const desktop = await (await browser.newContext({
-        httpCredentials: credentials,
-        viewport: { width: 1366, height: 900 },
-      })).newPage();
-      desktop.on("console", (m) => (m.type() === "error" || m.type() === "warning") && problems.push(m.text()));
+    const { base, page, problems } = await serve(createApp(f.deps));
+    const httpCredentials = { username: "operator", password: ADMIN_TOKEN };
+    const desktop = await page({ ...DESKTOP, httpCredentials });
 
-      await desktop.goto(`${base}/`);
-      const activation = (await desktop.locator("#activation").textContent()) ?? "";
-      assert.match(activation, /Configured, token failing/);
-      assert.match(activation, /check SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET/);
-      assert.ok(!activation.includes("Active"));
-      assert.match((await desktop.locator("body").textContent()) ?? "", /failed in phase setup \(SL_TOKEN\)/);
-      const alerts = (await desktop.locator("#alerts").textContent()) ?? "";
-      assert.match(alerts, /delivery failing/);
-      assert.match(alerts, /3 sync ticks failed in a row/);
-      assert.match(alerts, /answered HTTP 503/);
-      await desktop.screenshot({ path: shot("dashboard_desktop"), fullPage: true });
+    await desktop.goto(`${base}/`);
+    const activation = (await desktop.locator("#activation").textContent()) ?? "";
+    assert.match(activation, /Configured, token failing/);
+    assert.match(activation, /check SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET/);
+    assert.ok(!activation.includes("Active"));
+    assert.match((await desktop.locator("body").textContent()) ?? "", /failed in phase setup \(SL_TOKEN\)/);
+    const alerts = (await desktop.locator("#alerts").textContent()) ?? "";
+    assert.match(alerts, /delivery failing/);
+    assert.match(alerts, /3 sync ticks failed in a row/);
+    assert.match(alerts, /answered HTTP 503/);
+    await desktop.screenshot({ path: shot("dashboard_desktop"), fullPage: true });
 
-      await desktop.goto(`${base}/messages/${command.idMensagem}`);
-      await desktop.click(`a[href="/messages/${reply.idMensagem}"]`);
-      await desktop.waitForURL(`**/messages/${reply.idMensagem}`);
-      assert.match((await desktop.locator(".related").textContent()) ?? "", /Reply to command/);
-      await desktop.screenshot({ path: shot("reply_desktop"), fullPage: true });
-      await desktop.click(`.related a[href="/messages/${command.idMensagem}"]`);
-      await desktop.waitForURL(`**/messages/${command.idMensagem}`);
-      await desktop.screenshot({ path: shot("command_desktop"), fullPage: true });
+    await desktop.goto(`${base}/messages/${command.idMensagem}`);
+    await desktop.click(`a[href="/messages/${reply.idMensagem}"]`);
+    await desktop.waitForURL(`**/messages/${reply.idMensagem}`);
+    assert.match((await desktop.locator(".related").textContent()) ?? "", /Reply to command/);
+    await desktop.screenshot({ path: shot("reply_desktop"), fullPage: true });
+    await desktop.click(`.related a[href="/messages/${command.idMensagem}"]`);
+    await desktop.waitForURL(`**/messages/${command.idMensagem}`);
+    await desktop.screenshot({ path: shot("command_desktop"), fullPage: true });
 
-      await desktop.goto(`${base}/messages/${dead.id}`);
-      assert.match((await desktop.locator("dl.kv").first().textContent()) ?? "", /none \(DEAD: retried only/);
+    await desktop.goto(`${base}/messages/${dead.id}`);
+    assert.match((await desktop.locator("dl.kv").first().textContent()) ?? "", /none \(DEAD: retried only/);
 
-      await desktop.goto(`${base}/history`);
-      await desktop.selectOption("select[name=result]", "DEAD");
-      await desktop.click("form.filters button[type=submit]");
-      await desktop.waitForURL("**/history?*result=DEAD*");
-      const results = await desktop.locator("td[data-label=Result] .badge").allTextContents();
-      assert.ok(results.length >= 3 && results.every((r) => r === "DEAD"), results.join());
-      await desktop.screenshot({ path: shot("history_dead_desktop"), fullPage: true });
+    await desktop.goto(`${base}/history`);
+    await desktop.selectOption("select[name=result]", "DEAD");
+    await desktop.click("form.filters button[type=submit]");
+    await desktop.waitForURL("**/history?*result=DEAD*");
+    const results = await desktop.locator("td[data-label=Result] .badge").allTextContents();
+    assert.ok(results.length >= 3 && results.every((r) => r === "DEAD"), results.join());
+    await desktop.screenshot({ path: shot("history_dead_desktop"), fullPage: true });
 
-      const phone = await (await browser.newContext({
-        httpCredentials: credentials,
-        viewport: { width: 390, height: 844 },
-        deviceScaleFactor: 2,
-        isMobile: true,
-      })).newPage();
-      phone.on("console", (m) => (m.type() === "error" || m.type() === "warning") && problems.push(m.text()));
-      await phone.goto(`${base}/`);
-      // Every queue table fits its card: no header cut ("DEA").
-      const fits = await phone.evaluate(`[...document.querySelectorAll("table.counts")]
+    const phone = await page({ ...PHONE, httpCredentials });
+    await phone.goto(`${base}/`);
+    // Every queue table fits its card: no header cut ("DEA").
+    const fits = await phone.evaluate(`[...document.querySelectorAll("table.counts")]
         .map((t) => ({ table: t.scrollWidth, wrap: t.parentElement.clientWidth }))`) as {
-        table: number;
-        wrap: number;
-      }[];
-      assert.equal(fits.length, 2);
-      for (const f of fits) assert.ok(f.table <= f.wrap, `table ${f.table} px in ${f.wrap} px`);
-      // The chart opens on its newest hours: the last bar is inside the visible part of the scroller.
-      const chart = await phone.evaluate(`(() => {
+      table: number;
+      wrap: number;
+    }[];
+    assert.equal(fits.length, 2);
+    for (const f of fits) assert.ok(f.table <= f.wrap, `table ${f.table} px in ${f.wrap} px`);
+    // The chart opens on its newest hours: the last bar is inside the visible part of the scroller.
+    const chart = await phone.evaluate(`(() => {
         const scroller = document.querySelector(".chart-scroll").getBoundingClientRect();
         const bars = [...document.querySelectorAll("svg.chart rect")].map((r) => r.getBoundingClientRect());
         const last = bars.reduce((a, b) => (b.right > a.right ? b : a));
         return { left: scroller.left, right: scroller.right, lastLeft: last.left, lastRight: last.right };
       })()`) as { left: number; right: number; lastLeft: number; lastRight: number };
-      assert.ok(
-        chart.lastLeft >= chart.left && chart.lastRight <= chart.right,
-        `newest bar visible: ${JSON.stringify(chart)}`,
-      );
-      await phone.screenshot({ path: shot("dashboard_phone"), fullPage: true });
-      await phone.goto(`${base}/messages/${command.idMensagem}`);
-      await phone.screenshot({ path: shot("command_phone"), fullPage: true });
-      await phone.goto(`${base}/history?result=DEAD`);
-      await phone.screenshot({ path: shot("history_dead_phone"), fullPage: true });
+    assert.ok(
+      chart.lastLeft >= chart.left && chart.lastRight <= chart.right,
+      `newest bar visible: ${JSON.stringify(chart)}`,
+    );
+    await phone.screenshot({ path: shot("dashboard_phone"), fullPage: true });
+    await phone.goto(`${base}/messages/${command.idMensagem}`);
+    await phone.screenshot({ path: shot("command_phone"), fullPage: true });
+    await phone.goto(`${base}/history?result=DEAD`);
+    await phone.screenshot({ path: shot("history_dead_phone"), fullPage: true });
 
-      // Not configured: every step, on both sizes.
-      f.state.activation = { activated: false, subscriptions: [] };
-      f.deps.alerts = undefined;
-      await desktop.goto(`${base}/`);
-      const steps = await desktop.locator("#activation ol li").allTextContents();
-      assert.equal(steps.length, 3);
-      assert.match(steps.join(" | "), /SMARTLINK_HANDLERS.*\| Open Activation.*SMARTLINK_CLIENT_ID.*\| .*doctor/);
-      await desktop.screenshot({ path: shot("not_configured_desktop"), fullPage: true });
-      await phone.goto(`${base}/`);
-      await phone.screenshot({ path: shot("not_configured_phone"), fullPage: true });
+    // Not configured: every step, on both sizes.
+    f.state.activation = { activated: false, subscriptions: [] };
+    f.deps.alerts = undefined;
+    await desktop.goto(`${base}/`);
+    const steps = await desktop.locator("#activation ol li").allTextContents();
+    assert.equal(steps.length, 3);
+    assert.match(steps.join(" | "), /SMARTLINK_HANDLERS.*\| Open Activation.*SMARTLINK_CLIENT_ID.*\| .*doctor/);
+    await desktop.screenshot({ path: shot("not_configured_desktop"), fullPage: true });
+    await phone.goto(`${base}/`);
+    await phone.screenshot({ path: shot("not_configured_phone"), fullPage: true });
 
-      assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
-    } finally {
-      await browser.close();
-      await server.shutdown();
-      await db.close();
-    }
+    assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
   },
-});
+);

@@ -6,26 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import { openDatabase } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { createApp } from "../src/web/app.tsx";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "./helpers/chromium.ts";
+import { artifact, chromiumTest, PHONE } from "./helpers/chromium.ts";
 import { ADMIN_TOKEN, fakeDeps, insertExec, insertLog, insertMessage } from "./helpers/web_deps.ts";
 import { writeTickRecord } from "../src/sync/tick_record.ts";
 
-const present = chromiumPresent();
-if (!present) console.log("notice: chromium not found; browser test skipped");
-
-Deno.test({
-  name: "admin view in Chromium: dashboard, message detail, Retry now and Sync now with flash notices",
-  ignore: !present,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const db = await openDatabase({});
-    await migrate(db);
+chromiumTest(
+  "admin view in Chromium: dashboard, message detail, Retry now and Sync now with flash notices",
+  async ({ db, serve }) => {
     const f = fakeDeps(db);
     const now = new Date();
     f.state.now = now;
@@ -102,74 +91,52 @@ Deno.test({
       minutesAgo(1),
     );
 
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, createApp(f.deps).fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launchChromium();
-    try {
-      const context = await browser.newContext({
-        httpCredentials: { username: "operator", password: ADMIN_TOKEN },
-        viewport: { width: 1280, height: 900 },
-      });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("console", (msg) => {
-        if (msg.type() === "error" || msg.type() === "warning") problems.push(msg.text());
-      });
-      page.on("pageerror", (err) => problems.push(String(err)));
+    const { base, page: open, problems } = await serve(createApp(f.deps));
+    const httpCredentials = { username: "operator", password: ADMIN_TOKEN };
+    const page = await open({ httpCredentials, viewport: { width: 1280, height: 900 } });
 
-      await page.goto(`${base}/`);
-      assert.equal(await page.locator("h1").textContent(), "Dashboard");
-      assert.ok((await page.locator("body").textContent())?.includes("tenant-42"));
-      await page.screenshot({ path: new URL("dashboard.png", ARTIFACTS).pathname, fullPage: true });
+    await page.goto(`${base}/`);
+    assert.equal(await page.locator("h1").textContent(), "Dashboard");
+    assert.ok((await page.locator("body").textContent())?.includes("tenant-42"));
+    await page.screenshot({ path: artifact("dashboard.png"), fullPage: true });
 
-      await page.click("nav >> text=Messages");
-      await page.screenshot({ path: new URL("messages.png", ARTIFACTS).pathname, fullPage: true });
-      await page.locator("tr", { hasText: "DEAD" }).locator("a").first().click();
-      await page.waitForURL(`**/messages/${dead.id}`);
-      assert.ok((await page.locator("pre.content").textContent())?.includes('"requestID": "req-7781"'));
-      await page.screenshot({ path: new URL("message_detail.png", ARTIFACTS).pathname, fullPage: true });
+    await page.click("nav >> text=Messages");
+    await page.screenshot({ path: artifact("messages.png"), fullPage: true });
+    await page.locator("tr", { hasText: "DEAD" }).locator("a").first().click();
+    await page.waitForURL(`**/messages/${dead.id}`);
+    assert.ok((await page.locator("pre.content").textContent())?.includes('"requestID": "req-7781"'));
+    await page.screenshot({ path: artifact("message_detail.png"), fullPage: true });
 
-      await page.click("button:has-text('Retry now')");
-      await page.waitForURL(`**/messages/${dead.id}`);
-      const flash = await page.locator(".flash.ok").textContent();
-      assert.match(flash ?? "", /fresh attempt budget/);
-      const [row] = await db.rows<{ status: string; n: number }>(
-        sql`select status, qtdetentativaexec as n from gtotvslinkmessage where id = ${dead.id}`,
-      );
-      assert.deepEqual({ ...row, n: Number(row.n) }, { status: "PENDING", n: 0 });
-      await page.screenshot({ path: new URL("after_retry.png", ARTIFACTS).pathname, fullPage: true });
+    await page.click("button:has-text('Retry now')");
+    await page.waitForURL(`**/messages/${dead.id}`);
+    const flash = await page.locator(".flash.ok").textContent();
+    assert.match(flash ?? "", /fresh attempt budget/);
+    const [row] = await db.rows<{ status: string; n: number }>(
+      sql`select status, qtdetentativaexec as n from gtotvslinkmessage where id = ${dead.id}`,
+    );
+    assert.deepEqual({ ...row, n: Number(row.n) }, { status: "PENDING", n: 0 });
+    await page.screenshot({ path: artifact("after_retry.png"), fullPage: true });
 
-      await page.click("nav >> text=Dashboard");
-      await page.click("button:has-text('Sync now')");
-      await page.waitForURL(`${base}/`);
-      assert.match((await page.locator(".flash.ok").textContent()) ?? "", /Sync finished in 84 ms/);
-      assert.deepEqual(f.syncCalls, ["admin"]);
-      await page.screenshot({ path: new URL("after_sync.png", ARTIFACTS).pathname, fullPage: true });
+    await page.click("nav >> text=Dashboard");
+    await page.click("button:has-text('Sync now')");
+    await page.waitForURL(`${base}/`);
+    assert.match((await page.locator(".flash.ok").textContent()) ?? "", /Sync finished in 84 ms/);
+    assert.deepEqual(f.syncCalls, ["admin"]);
+    await page.screenshot({ path: artifact("after_sync.png"), fullPage: true });
 
-      await page.reload();
-      assert.equal(await page.locator(".flash").count(), 0, "the flash notice shows once");
+    await page.reload();
+    assert.equal(await page.locator(".flash").count(), 0, "the flash notice shows once");
 
-      const phone = await browser.newContext({
-        httpCredentials: { username: "operator", password: ADMIN_TOKEN },
-        viewport: { width: 390, height: 844 },
-        deviceScaleFactor: 2,
-        isMobile: true,
-      });
-      const mobile = await phone.newPage();
-      await mobile.goto(`${base}/`);
-      await mobile.screenshot({ path: new URL("dashboard_phone.png", ARTIFACTS).pathname, fullPage: true });
-      await mobile.goto(`${base}/messages`);
-      await mobile.screenshot({ path: new URL("messages_phone.png", ARTIFACTS).pathname, fullPage: true });
-      await mobile.goto(`${base}/logs`);
-      await mobile.screenshot({ path: new URL("logs_phone.png", ARTIFACTS).pathname, fullPage: true });
-      await page.goto(`${base}/history`);
-      await page.screenshot({ path: new URL("history.png", ARTIFACTS).pathname, fullPage: true });
+    const mobile = await open({ ...PHONE, httpCredentials });
+    await mobile.goto(`${base}/`);
+    await mobile.screenshot({ path: artifact("dashboard_phone.png"), fullPage: true });
+    await mobile.goto(`${base}/messages`);
+    await mobile.screenshot({ path: artifact("messages_phone.png"), fullPage: true });
+    await mobile.goto(`${base}/logs`);
+    await mobile.screenshot({ path: artifact("logs_phone.png"), fullPage: true });
+    await page.goto(`${base}/history`);
+    await page.screenshot({ path: artifact("history.png"), fullPage: true });
 
-      assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
-    } finally {
-      await browser.close();
-      await server.shutdown();
-      await db.close();
-    }
+    assert.deepEqual(problems, [], "no console errors (e.g. CSP violations)");
   },
-});
+);
