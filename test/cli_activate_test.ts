@@ -67,8 +67,6 @@ for (const backend of ["pglite", "postgres"] as const) {
   Deno.test({
     name: `cli activate asks for the id and the secret without echo, tests, stores; deactivate confirms [${backend}]`,
     ignore: backend === "postgres" && !TEST_DATABASE_URL,
-    sanitizeResources: false,
-    sanitizeOps: false,
     fn: async () => {
       const s = await setup(backend);
       try {
@@ -173,8 +171,6 @@ Deno.test("cli activate refuses clearly: no key, environment credentials, no ter
 
 Deno.test({
   name: "deno task cli activate --client-id --client-secret-file, then sync, against a loopback simulator",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const sim = createSimulator({ issuer: "http://127.0.0.1/totvs.rac", clientSecret: SECRET });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, sim.app.fetch);

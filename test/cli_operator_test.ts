@@ -14,7 +14,6 @@ import { createMemoryLogger } from "../src/log.ts";
 
 const main = new URL("../src/main.ts", import.meta.url).pathname;
 const configFile = new URL("../deno.json", import.meta.url).pathname;
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 function spawnCli(env: Record<string, string>, args: string[], cwd?: string) {
   return new Deno.Command(Deno.execPath(), {
@@ -65,7 +64,6 @@ Deno.test("invocation() names the way the program was started", () => {
 
 Deno.test({
   name: "cli with no command prints the usage and the exit codes, even while a server runs",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const service = await serve({ SMARTLINK_DATA_DIR: dir });
@@ -84,7 +82,6 @@ Deno.test({
 
 Deno.test({
   name: "serve start-up failures: one plain sentence naming the variable, exit 4 (surroundings) or 2 (config)",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -126,7 +123,6 @@ Deno.test({
 
 Deno.test({
   name: "serve without Deno.cron names the --unstable-cron flag and exits 2",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const cron = Deno.cron;
@@ -148,7 +144,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: same exit code and explanation whether a command opens the database or goes through the server",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const env = { SMARTLINK_DATA_DIR: dir };
@@ -222,7 +217,6 @@ Deno.test({
 
 Deno.test({
   name: "cli status against a frozen server gives up in seconds and says the server is not answering",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const service = await serve({ SMARTLINK_DATA_DIR: dir });
@@ -249,7 +243,6 @@ Deno.test({
 
 Deno.test({
   name: "cli finds the dev instance in ./data/dev when SMARTLINK_DATA_DIR is not set, and says so",
-  ...opts,
   fn: async () => {
     const cwd = await Deno.makeTempDir();
     const service = await serve({ SMARTLINK_DATA_DIR: `${cwd}/data/dev` });

@@ -24,8 +24,6 @@ async function cli(env: Record<string, string>, ...args: string[]) {
 
 Deno.test({
   name: "cli: migrate, status, retry and discard on the embedded database; errors say what to do",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const env = { SMARTLINK_DATA_DIR: dir, PATH: Deno.env.get("PATH") ?? "" };
@@ -65,8 +63,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: while serve holds the embedded database, status/retry/discard go through its API",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const env = { SMARTLINK_DATA_DIR: dir, PORT: "0", PATH: Deno.env.get("PATH") ?? "" };

@@ -15,8 +15,6 @@ function port(): number {
 
 Deno.test({
   name: "a capture of a deno task dev run contains every operation and no secret, token or handler header value",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "smartlink-dev-capture-" });
     const capture = `${dir}/capture.jsonl`;

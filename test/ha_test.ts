@@ -21,8 +21,6 @@ interface TickWindow {
 Deno.test({
   name: "two serve processes on one PostgreSQL: one ticks at a time; SIGKILL the active one, the other finishes",
   ignore: !TEST_DATABASE_URL,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const messages = intFromEnv("HA_MESSAGES", 1000);
     const rig = await createServeRig({

@@ -13,11 +13,9 @@ import { loadConfig } from "../src/config.ts";
 import { createMemoryLogger } from "../src/log.ts";
 
 const ADMIN = "cli-admin-token-0123456789";
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 Deno.test({
   name: "cli status never sends the admin token where the lock file points unless that server proves the lock",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "smartlink-lock-" });
     const seen: string[] = [];

@@ -116,8 +116,6 @@ const hasPromtool = await new Deno.Command("promtool", { args: ["--version"], st
 Deno.test({
   name: "GET /metrics of a live server passes promtool check metrics (every message outcome)",
   ignore: !hasPromtool && Deno.env.get("CI") !== "true",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const text = await sampleMetrics();
     const child = new Deno.Command("promtool", { args: ["check", "metrics"], stdin: "piped", stderr: "piped" })

@@ -32,8 +32,6 @@ const attr = (span: OtlpSpan, key: string) => {
 Deno.test({
   name:
     "OTEL_DENO=true: a sync tick exports smartlink.tick, its phases, handler attempts and fetches; logs carry the ids",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const exports: { path: string; body: Record<string, unknown> }[] = [];
     const collector = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {

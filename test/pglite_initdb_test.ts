@@ -6,8 +6,6 @@ import { initdbInChild, needsInitdb } from "../src/db/pglite_initdb.ts";
 
 Deno.test({
   name: "initdbInChild() creates the embedded database in a child process that openDatabase() then opens",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "smartlink-initdb-" });
     try {

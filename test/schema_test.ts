@@ -78,8 +78,6 @@ async function checkSchema(db: Awaited<ReturnType<typeof openDatabase>>) {
 
 Deno.test({
   name: "migrate() creates the RM tables on a fresh PGlite, idempotently",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const db = await openDatabase({ dataDir: `${dir}/nested/data` });
@@ -95,8 +93,6 @@ Deno.test({
 Deno.test({
   name: "migrate() creates the RM tables on a fresh PostgreSQL, idempotently",
   ignore: !TEST_DATABASE_URL,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const fresh = await freshPostgres({ migrate: false });
     try {

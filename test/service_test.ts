@@ -6,11 +6,8 @@ import { loadConfig } from "../src/config.ts";
 import { createMemoryLogger } from "../src/log.ts";
 import { createSimulator } from "../src/simulator/app.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 Deno.test({
   name: "serve answers /healthz 503 not_activated without credentials, 503 unavailable once the database is closed",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const env = { SMARTLINK_DATA_DIR: `${dir}/data`, PORT: "0" };
@@ -42,7 +39,6 @@ Deno.test({
 
 Deno.test({
   name: "serve refuses a second server on the same embedded database",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const env = { SMARTLINK_DATA_DIR: dir, PORT: "0" };
@@ -80,7 +76,6 @@ async function doctor(env: Record<string, string>) {
 
 Deno.test({
   name: "doctor exits 0 against a working server and prints one line per check, never the secret",
-  ...opts,
   fn: async () => {
     const sim = createSimulator({ clientSecret: "very-secret-value" });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, sim.app.fetch);
@@ -114,7 +109,6 @@ Deno.test({
 Deno.test({
   name:
     "doctor exits non-zero with a clear line against a stopped server, without credentials, or with a bad handlers file",
-  ...opts,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     try {

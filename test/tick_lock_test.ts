@@ -9,8 +9,6 @@ import { freshPostgres, TEST_DATABASE_URL } from "./helpers/db.ts";
 Deno.test({
   name: "tryWithLock() lets one PostgreSQL connection hold the tick lock at a time",
   ignore: !TEST_DATABASE_URL,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const a = await openDatabase({ databaseUrl: TEST_DATABASE_URL });
     const b = await openDatabase({ databaseUrl: TEST_DATABASE_URL });
@@ -28,8 +26,6 @@ Deno.test({
 Deno.test({
   name: "two client processes on one PostgreSQL execute each message exactly once",
   ignore: !TEST_DATABASE_URL,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const sim = createSimulator();
     const erp = createFakeErp();

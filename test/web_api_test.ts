@@ -235,8 +235,6 @@ dbTest("GET /api/executions and /api/logs filter by message, type, level and dat
 
 Deno.test({
   name: "POST /api/sync still answers the failed tick's summary when the database is down",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const db = await openDatabase({});
     await migrate(db);

@@ -3,7 +3,8 @@
  * PGlite (migrated once per test process, tables truncated before each test)
  * and, when TEST_DATABASE_URL is set, real PostgreSQL in a fresh schema per
  * test. Without TEST_DATABASE_URL the PostgreSQL variant is skipped with a
- * printed notice.
+ * printed notice. Both run with Deno's op and resource sanitizers on: a test
+ * that leaves a connection, a timer, a server or a response body open fails.
  */
 import { sql } from "drizzle-orm";
 import { type Database, openDatabase } from "../../src/db/client.ts";
@@ -70,8 +71,6 @@ export type Backend = "pglite" | "postgres";
 export function dbTest(name: string, fn: (db: Database, backend: Backend) => Promise<void>): void {
   Deno.test({
     name: `${name} [pglite]`,
-    sanitizeResources: false,
-    sanitizeOps: false,
     fn: async () => {
       const db = await sharedPglite();
       await truncateAll(db);
@@ -85,8 +84,6 @@ export function dbTest(name: string, fn: (db: Database, backend: Backend) => Pro
   Deno.test({
     name: `${name} [postgres]`,
     ignore: !TEST_DATABASE_URL,
-    sanitizeResources: false,
-    sanitizeOps: false,
     fn: async () => {
       const fresh = await freshPostgres();
       try {
