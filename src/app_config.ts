@@ -5,6 +5,7 @@
  * valid copy is kept when a read fails or the JSON is invalid.
  */
 import * as v from "valibot";
+import { AppError } from "./errors.ts";
 import type { RetryParams } from "./config.ts";
 import { errorFields, type Logger } from "./log.ts";
 
@@ -23,9 +24,8 @@ const AppConfigSchema = v.object({
   ),
 });
 
-export class AppConfigError extends Error {
+export class AppConfigError extends AppError<"APP_CONFIG_INVALID"> {
   override name = "AppConfigError";
-  readonly code = "APP_CONFIG_INVALID";
 }
 
 /** Parses the file's text into the retry parameters it sets. @throws AppConfigError */
@@ -34,13 +34,19 @@ export function parseAppConfig(text: string): Partial<RetryParams> {
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (err) {
-    throw new AppConfigError(`totvsAppConfig_v2.json is not valid JSON: ${(err as Error).message}`);
+    throw new AppConfigError(
+      "APP_CONFIG_INVALID",
+      `totvsAppConfig_v2.json is not valid JSON: ${(err as Error).message}`,
+    );
   }
   const result = v.safeParse(AppConfigSchema, json);
   if (!result.success) {
     const issue = result.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join(".") ?? "(root)";
-    throw new AppConfigError(`totvsAppConfig_v2.json has an invalid value at "${path}": ${issue.message}`);
+    throw new AppConfigError(
+      "APP_CONFIG_INVALID",
+      `totvsAppConfig_v2.json has an invalid value at "${path}": ${issue.message}`,
+    );
   }
   const info = result.output.TotvsAppGlobalConfig?.IntegrationSmartLinkInfo ?? {};
   const out: Partial<RetryParams> = {};
@@ -90,7 +96,10 @@ export async function createAppConfigSource(options: AppConfigSourceOptions): Pr
       try {
         text = await readTextFile(source);
       } catch (err) {
-        throw new AppConfigError(`Cannot read SMARTLINK_CONFIG file "${source}": ${(err as Error).message}`);
+        throw new AppConfigError(
+          "APP_CONFIG_INVALID",
+          `Cannot read SMARTLINK_CONFIG file "${source}": ${(err as Error).message}`,
+        );
       }
       return parseAppConfig(text);
     }
@@ -104,12 +113,13 @@ export async function createAppConfigSource(options: AppConfigSourceOptions): Pr
         redirect: "manual",
       });
     } catch (err) {
-      throw new AppConfigError(`Cannot fetch SMARTLINK_CONFIG URL: ${(err as Error).message}`);
+      throw new AppConfigError("APP_CONFIG_INVALID", `Cannot fetch SMARTLINK_CONFIG URL: ${(err as Error).message}`);
     }
     if (res.status >= 300 && res.status <= 399) {
       await res.body?.cancel();
       const location = res.headers.get("location") ?? "(no Location header)";
       throw new AppConfigError(
+        "APP_CONFIG_INVALID",
         `SMARTLINK_CONFIG URL answered HTTP ${res.status}, a redirect to "${redact(location)}": not followed; ` +
           `set SMARTLINK_CONFIG to the final URL`,
       );
@@ -119,7 +129,7 @@ export async function createAppConfigSource(options: AppConfigSourceOptions): Pr
       return "unchanged";
     }
     const text = await res.text();
-    if (!res.ok) throw new AppConfigError(`SMARTLINK_CONFIG URL answered HTTP ${res.status}`);
+    if (!res.ok) throw new AppConfigError("APP_CONFIG_INVALID", `SMARTLINK_CONFIG URL answered HTTP ${res.status}`);
     const parsed = parseAppConfig(text);
     etag = res.headers.get("etag") ?? undefined;
     return parsed;

@@ -3,6 +3,7 @@
  * subset `Deno.cron` accepts: numbers, `*`, lists, ranges and steps. Used to
  * validate `SMARTLINK_SCHEDULE` and to show the next tick on the dashboard.
  */
+import { AppError } from "./errors.ts";
 
 export interface CronSchedule {
   readonly expression: string;
@@ -20,7 +21,8 @@ const FIELDS = [
   { name: "day of week", min: 0, max: 7 },
 ] as const;
 
-export class CronError extends Error {
+/** A cron expression that cannot be parsed or never runs. */
+export class CronError extends AppError<"CRON_INVALID"> {
   override name = "CronError";
 }
 
@@ -29,7 +31,9 @@ function parseField(text: string, index: number): Set<number> {
   const values = new Set<number>();
   for (const part of text.split(",")) {
     const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw new CronError(`Invalid ${name} field "${text}": expected numbers, "*", ranges or steps`);
+    if (!m) {
+      throw new CronError("CRON_INVALID", `Invalid ${name} field "${text}": expected numbers, "*", ranges or steps`);
+    }
     let lo: number = min;
     let hi: number = max;
     if (m[2] !== undefined) {
@@ -38,7 +42,7 @@ function parseField(text: string, index: number): Set<number> {
     }
     const step = m[4] !== undefined ? Number(m[4]) : 1;
     if (lo < min || hi > max || lo > hi || step < 1) {
-      throw new CronError(`Invalid ${name} field "${text}": values must be within ${min}-${max}`);
+      throw new CronError("CRON_INVALID", `Invalid ${name} field "${text}": values must be within ${min}-${max}`);
     }
     for (let v = lo; v <= hi; v += step) values.add(index === 4 && v === 7 ? 0 : v);
   }
@@ -49,7 +53,10 @@ function parseField(text: string, index: number): Set<number> {
 export function parseCron(expression: string): CronSchedule {
   const parts = expression.trim().split(/\s+/);
   if (parts.length !== 5) {
-    throw new CronError(`Invalid cron expression "${expression}": expected 5 fields, got ${parts.length}`);
+    throw new CronError(
+      "CRON_INVALID",
+      `Invalid cron expression "${expression}": expected 5 fields, got ${parts.length}`,
+    );
   }
   const [minutes, hours, days, months, weekdays] = parts.map(parseField);
   const domAny = parts[2] === "*";
@@ -88,7 +95,7 @@ export function parseCron(expression: string): CronSchedule {
       }
       return d;
     }
-    throw new CronError(`Cron expression "${expression}" never runs`);
+    throw new CronError("CRON_INVALID", `Cron expression "${expression}" never runs`);
   };
   next(new Date(Date.UTC(2024, 0, 1))); // proves it runs at all
   return {

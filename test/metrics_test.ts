@@ -68,10 +68,10 @@ Deno.test("createSyncMetrics().observeTick() counts sends and acks by outcome an
 Deno.test("instrumentHandlers() times each attempt by type and result and passes results and errors through", async () => {
   const seen: [string, string, number][] = [];
   let t = 0;
-  const fatal = new FatalHandlerError("ERP_400", "bad request");
+  const fatal = new FatalHandlerError("HTTP_400", "bad request");
   const handlers = new Map<string, Handler>([
     ["Ok", () => (t += 250, Promise.resolve({ info: ["fine"] }))],
-    ["Retry", () => (t += 1000, Promise.reject(new RetryableHandlerError("ERP_503", "busy")))],
+    ["Retry", () => (t += 1000, Promise.reject(new RetryableHandlerError("HTTP_503", "busy")))],
     ["Fatal", () => Promise.reject(fatal)],
   ]);
   const wrapped = instrumentHandlers(handlers, (type, result, s) => seen.push([type, result, s]), () => t);

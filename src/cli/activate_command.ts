@@ -22,7 +22,7 @@ export function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
   const value = args[i + 1];
-  if (value === undefined || value.startsWith("--")) throw new CliError(EXIT.USAGE, `${name} needs a value`);
+  if (value === undefined || value.startsWith("--")) throw new CliError("CLI_USAGE", `${name} needs a value`);
   return value;
 }
 
@@ -31,7 +31,7 @@ export function refuseWhileHeld(o: CommandOptions, hint: (url: string) => string
   const held = heldByServer(o);
   if (held) {
     throw new CliError(
-      EXIT.UNAVAILABLE,
+      "CLI_UNAVAILABLE",
       `The running server (pid ${held.lock.pid}) holds the embedded database: ${hint(held.lock.url)}`,
     );
   }
@@ -44,7 +44,7 @@ function readSecretFile(path: string): string {
     return Deno.readTextFileSync(path).replace(/\r?\n$/, "");
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound ? "not found" : "not readable";
-    throw new CliError(EXIT.USAGE, `--client-secret-file "${path}" is ${reason}`);
+    throw new CliError("CLI_USAGE", `--client-secret-file "${path}" is ${reason}`);
   }
 }
 
@@ -68,14 +68,14 @@ export function testLines(r: TestResult): string[] {
 export async function activateCommand(o: CommandOptions, prompter: Prompter): Promise<number> {
   if (o.config.clientId) {
     throw new CliError(
-      EXIT.USAGE,
+      "CLI_USAGE",
       "SMARTLINK_CLIENT_ID and SMARTLINK_CLIENT_SECRET are set in the environment and take precedence: " +
         "remove them (and restart) to store credentials in the database instead",
     );
   }
   if (!o.config.secretKey) {
     throw new CliError(
-      EXIT.USAGE,
+      "CLI_USAGE",
       "Credentials cannot be stored: SMARTLINK_SECRET_KEY (or SMARTLINK_SECRET_KEY_FILE) is not set; " +
         "set it to 32 random bytes (openssl rand -base64 32), the same for every process on this database",
     );
@@ -86,14 +86,14 @@ export async function activateCommand(o: CommandOptions, prompter: Prompter): Pr
   const secretFile = flag(o.args, "--client-secret-file");
   let clientId = flag(o.args, "--client-id");
   if (clientId === undefined) {
-    if (!prompter.interactive) throw new CliError(EXIT.USAGE, "No terminal to ask on: give --client-id ID");
+    if (!prompter.interactive) throw new CliError("CLI_USAGE", "No terminal to ask on: give --client-id ID");
     clientId = await prompter.line("Client id: ");
   }
   let secret: string;
   if (secretFile !== undefined) secret = readSecretFile(secretFile);
   else {
     if (!prompter.interactive) {
-      throw new CliError(EXIT.USAGE, "No terminal to ask on: give --client-secret-file FILE (the secret in a file)");
+      throw new CliError("CLI_USAGE", "No terminal to ask on: give --client-secret-file FILE (the secret in a file)");
     }
     secret = await prompter.secret("Client secret (not shown): ");
   }
@@ -111,13 +111,13 @@ export async function activateCommand(o: CommandOptions, prompter: Prompter): Pr
       racTokenUrl: "--rac-token-url",
     };
     const why = Object.entries(parsed.errors).map(([k, m]) => `${names[k] ?? k}: ${m.join("; ")}`).join("; ");
-    throw new CliError(EXIT.USAGE, `Nothing was stored: ${why}`);
+    throw new CliError("CLI_USAGE", `Nothing was stored: ${why}`);
   }
   const runtime = await createRuntime({ config: o.config, logger: o.logger, env: o.env, fetch: o.fetch });
   try {
     o.print(`Testing client id "${parsed.input.clientId}" against ${parsed.input.racTokenUrl}`);
     const result = await runtime.activationControl.activate(parsed.input, ACTOR);
-    if (!result.ok && result.code === "NO_SECRET_KEY") throw new CliError(EXIT.USAGE, result.message);
+    if (!result.ok && result.code === "NO_SECRET_KEY") throw new CliError("CLI_USAGE", result.message);
     for (const line of testLines(result.test)) o.print(line);
     if (!result.ok) {
       o.print("Nothing was stored");
@@ -137,7 +137,7 @@ export async function activateCommand(o: CommandOptions, prompter: Prompter): Pr
 export async function deactivateCommand(o: CommandOptions, prompter: Prompter): Promise<number> {
   refuseWhileHeld(o, usePage("deactivate"));
   if (!o.args.includes("--yes")) {
-    if (!prompter.interactive) throw new CliError(EXIT.USAGE, "No terminal to confirm on: give --yes to deactivate");
+    if (!prompter.interactive) throw new CliError("CLI_USAGE", "No terminal to confirm on: give --yes to deactivate");
     const answer = await prompter.line('Every client on this database stops syncing. Type "yes" to deactivate: ');
     if (answer.trim().toLowerCase() !== "yes") {
       o.print("Nothing was changed");

@@ -9,7 +9,7 @@ import { describeIdentity } from "../db/installation_store.ts";
 import { logOperatorAction } from "../db/message_actions.ts";
 import { createRuntime } from "../runtime.ts";
 import { callApi } from "./api_client.ts";
-import { type CommandOptions, errorText, heldByServer } from "./command_options.ts";
+import { apiErrorText, type CommandOptions, heldByServer } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
 const NOT_ACTIVATED =
@@ -29,7 +29,7 @@ export async function activateConfirmCommand(o: CommandOptions): Promise<number>
       return EXIT.NOT_ACTIVATED;
     }
     if (res.status !== 200) {
-      o.print(`Not confirmed by the server at ${held.lock.url}: ${errorText(res.body)}`);
+      o.print(`Not confirmed by the server at ${held.lock.url}: ${apiErrorText(res.body)}`);
       return EXIT.FAILED;
     }
     const body = res.body as { tenantId?: string; identity?: string };

@@ -1,14 +1,13 @@
 /** Calls the running server's JSON API (the CLI's path while `serve` holds the embedded database). */
+import { AppError } from "../errors.ts";
 import { describeFetchError } from "../net/fetch_error.ts";
 
 /** How long the CLI waits for the running server: a frozen one is reported in seconds, not minutes. */
 export const API_TIMEOUT_MS = 5_000;
 
-export class ApiCallError extends Error {
+/** The running server did not answer, or cannot prove it is the one the lock file names. */
+export class ApiCallError extends AppError<"API_TIMEOUT" | "API_UNREACHABLE" | "SERVER_NOT_PROVEN"> {
   override name = "ApiCallError";
-  constructor(readonly code: string, message: string, readonly status?: number) {
-    super(message);
-  }
 }
 
 /** One JSON API call; returns status and parsed body. @throws ApiCallError when the server does not answer */

@@ -7,6 +7,7 @@
 import { createRuntime } from "../runtime.ts";
 import type { CommandOptions } from "./command_options.ts";
 import { getShapeText } from "./doctor_checks.ts";
+import { errorText } from "../errors.ts";
 import { EXIT } from "./exit_codes.ts";
 import { readServerLock } from "./server_lock.ts";
 import { BUSY_TEXT } from "./sync_command.ts";
@@ -58,7 +59,7 @@ export async function captureCommand(o: CommandOptions): Promise<number> {
       failed ||= s.error !== undefined;
       o.print(
         `Tick ${i}/${ticks} ${
-          s.error ? `FAILED in phase ${s.error.phase}: ${s.error.code}: ${s.error.message}` : "ok"
+          s.error ? `FAILED in phase ${s.error.phase}: ${errorText(s.error.code, s.error.message)}` : "ok"
         }` +
           `: sent ${s.sent}, downloaded ${s.downloaded}, acked ${s.acked}, nacked ${s.nacked}, executed ${s.executed}`,
       );

@@ -2,6 +2,7 @@
 import type { Config } from "../config.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
+import { errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { findServer, type FoundServer } from "./find_server.ts";
 
@@ -31,9 +32,9 @@ export async function withDb<T>(config: Config, fn: (db: Database) => Promise<T>
 }
 
 /** `CODE: message` of an API error body. */
-export function errorText(body: unknown): string {
+export function apiErrorText(body: unknown): string {
   const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-  return e ? `${e.code}: ${e.message}` : JSON.stringify(body);
+  return e ? errorText(String(e.code), String(e.message)) : JSON.stringify(body);
 }
 
 /** The API error code of a body, if any. */

@@ -9,8 +9,9 @@ import { openDatabase } from "../db/client.ts";
 import { discardMessage, retryMessage } from "../db/message_actions.ts";
 import { migrate } from "../db/migrate.ts";
 import { resolveMessageId } from "../db/resolve_id.ts";
+import { errorText } from "../errors.ts";
 import { callServer } from "./call_server.ts";
-import { type CommandOptions, errorCode, errorText, heldByServer, withDb } from "./command_options.ts";
+import { apiErrorText, type CommandOptions, errorCode, heldByServer, withDb } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
 /** `migrate`: applies pending migrations. */
@@ -38,7 +39,7 @@ export async function statusCommand(o: CommandOptions): Promise<number> {
   if (held) {
     const res = await callServer(held.lock, "/api/status", { token: o.config.adminToken, fetch: o.fetch });
     if (res.status !== 200) {
-      o.print(`Status not available from ${held.lock.url}: ${errorText(res.body)}`);
+      o.print(`Status not available from ${held.lock.url}: ${apiErrorText(res.body)}`);
       return EXIT.FAILED;
     }
     const body = res.body as { counts: { rows: typeof counts }; oldestPendingSeconds?: number | null };
@@ -79,7 +80,7 @@ export async function actionCommand(action: "retry" | "discard", o: CommandOptio
       fetch: o.fetch,
     });
     if (res.status !== 200) {
-      o.print(`${action} failed: ${errorText(res.body)}`);
+      o.print(`${action} failed: ${apiErrorText(res.body)}`);
       return errorCode(res.body) === "INVALID_ID" ? EXIT.USAGE : EXIT.FAILED;
     }
     id = (res.body as { message: { id: string } }).message.id;
@@ -91,7 +92,7 @@ export async function actionCommand(action: "retry" | "discard", o: CommandOptio
       return action === "retry" ? retryMessage(db, resolved.id, options) : discardMessage(db, resolved.id, options);
     });
     if (!result.ok) {
-      o.print(`${action} failed: ${result.code}: ${result.message}`);
+      o.print(`${action} failed: ${errorText(result.code, result.message)}`);
       return result.code === "INVALID_ID" ? EXIT.USAGE : EXIT.FAILED;
     }
     id = result.message.id;

@@ -3,6 +3,8 @@
  * opens the database itself or acts through the running server (README,
  * "Exit codes"). `healthcheck` keeps Docker's contract: 0 or 1 only.
  */
+import { AppError, type CliErrorCode } from "../errors.ts";
+
 export const EXIT = {
   /** Done. */
   OK: 0,
@@ -18,10 +20,20 @@ export const EXIT = {
 
 export type ExitCode = typeof EXIT[keyof typeof EXIT];
 
-/** An error that ends the command with `exitCode` and a plain sentence saying what to do. */
-export class CliError extends Error {
+type CliCode = Extract<CliErrorCode, `CLI_${string}`>;
+
+/** The exit code of each `CliError` code. */
+const CLI_EXIT: Readonly<Record<CliCode, ExitCode>> = {
+  CLI_USAGE: EXIT.USAGE,
+  CLI_UNAVAILABLE: EXIT.UNAVAILABLE,
+  CLI_FAILED: EXIT.FAILED,
+};
+
+/** An error that ends the command with the exit code of its `code` and a plain sentence saying what to do. */
+export class CliError extends AppError<CliCode> {
   override name = "CliError";
-  constructor(readonly exitCode: ExitCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+
+  get exitCode(): ExitCode {
+    return CLI_EXIT[this.code];
   }
 }

@@ -1,7 +1,7 @@
 /** `purge`: deletes EXEC and LOG rows older than the retention, here or in the running server. */
 import { purgeAll } from "../sync/purge_all.ts";
 import { callServer } from "./call_server.ts";
-import { type CommandOptions, errorText, heldByServer, withDb } from "./command_options.ts";
+import { apiErrorText, type CommandOptions, heldByServer, withDb } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
 export async function purgeCommand(o: CommandOptions): Promise<number> {
@@ -15,7 +15,7 @@ export async function purgeCommand(o: CommandOptions): Promise<number> {
       timeoutMs: 120_000,
     });
     if (res.status !== 200) {
-      o.print(`purge failed: ${errorText(res.body)}`);
+      o.print(`purge failed: ${apiErrorText(res.body)}`);
       return EXIT.FAILED;
     }
     total = res.body as { exec: number; log: number };

@@ -13,20 +13,20 @@ import { CliError, EXIT } from "./exit_codes.ts";
 
 export async function rotateKeyCommand(o: CommandOptions): Promise<number> {
   const file = flag(o.args, "--new-key-file");
-  if (file === undefined) throw new CliError(EXIT.USAGE, "Usage: rotate-key --new-key-file FILE");
+  if (file === undefined) throw new CliError("CLI_USAGE", "Usage: rotate-key --new-key-file FILE");
   if (!o.config.secretKey) {
-    throw new CliError(EXIT.USAGE, "SMARTLINK_SECRET_KEY (or SMARTLINK_SECRET_KEY_FILE) must be the current key");
+    throw new CliError("CLI_USAGE", "SMARTLINK_SECRET_KEY (or SMARTLINK_SECRET_KEY_FILE) must be the current key");
   }
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound ? "not found" : "not readable";
-    throw new CliError(EXIT.USAGE, `--new-key-file "${file}" is ${reason}`);
+    throw new CliError("CLI_USAGE", `--new-key-file "${file}" is ${reason}`);
   }
   const raw = parseSecretKey(text);
   if (!raw) {
-    throw new CliError(EXIT.USAGE, `--new-key-file "${file}" does not hold a key: expected ${SECRET_KEY_HOWTO}`);
+    throw new CliError("CLI_USAGE", `--new-key-file "${file}" does not hold a key: expected ${SECRET_KEY_HOWTO}`);
   }
   refuseWhileHeld(o, () => "stop it first (it restarts with the new key anyway), then rotate");
   const keys = { current: await importSecretKey(o.config.secretKey), next: await importSecretKey(raw) };

@@ -18,6 +18,7 @@ import { createTokenProvider } from "../rac/token_provider.ts";
 import { createSimulator } from "../simulator/app.ts";
 import { createFakeErp } from "../simulator/erp.ts";
 import { createSmartLinkClient } from "../smartlink/client.ts";
+import { parseErrorText } from "../errors.ts";
 import { createTickRunner, type TickRunner } from "../sync/runner.ts";
 import { createSetupTracker } from "../sync/setup.ts";
 import type { TickDeps } from "../sync/deps.ts";
@@ -252,7 +253,7 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
         sql`select status, ultimoerro from gtotvslinkmessage where idexterno = ${b.item.id}`,
       );
       if (!row) bad.push(`"${b.item.id}" was not stored`);
-      else if (row.status !== "DEAD" || !row.ultimoerro?.startsWith(`${b.code}: `)) {
+      else if (row.status !== "DEAD" || parseErrorText(row.ultimoerro ?? "")?.code !== b.code) {
         bad.push(`"${b.item.id}" is ${row.status} with "${row.ultimoerro}", expected DEAD with ${b.code}`);
       }
     }

@@ -9,7 +9,7 @@ import { errorFields, type Logger } from "../log.ts";
 import { createRuntime, type Runtime, runtimeAppDeps } from "../runtime.ts";
 import { createApp } from "../web/app.tsx";
 import { runChecks } from "./doctor_checks.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError } from "./exit_codes.ts";
 import { acquireServerLock, ServerLockError } from "./server_lock.ts";
 import { lockProof, newLockNonce } from "../secrets/lock_proof.ts";
 
@@ -38,7 +38,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   let logger = options.logger;
   if (options.cron !== false && typeof Deno.cron !== "function") {
     throw new CliError(
-      EXIT.USAGE,
+      "CLI_USAGE",
       "Deno.cron is not available: start with the --unstable-cron flag (deno run -A --unstable-cron smartlink-client.js)",
     );
   }
@@ -120,9 +120,9 @@ function takeLock(dataDir: string, url: string, nonce: string): { release(): voi
   try {
     return acquireServerLock(dataDir, url, nonce);
   } catch (err) {
-    if (err instanceof ServerLockError) throw new CliError(EXIT.UNAVAILABLE, err.message, { cause: err });
+    if (err instanceof ServerLockError) throw new CliError("CLI_UNAVAILABLE", err.message, { cause: err });
     throw new CliError(
-      EXIT.UNAVAILABLE,
+      "CLI_UNAVAILABLE",
       `The data folder "${dataDir}" cannot be written (${
         (err as Error).message
       }): fix its permissions or set SMARTLINK_DATA_DIR to a writable folder`,
@@ -135,20 +135,20 @@ function listenError(err: unknown, config: Config): CliError {
   const where = `${config.host}:${config.port}`;
   if (err instanceof Deno.errors.AddrInUse) {
     return new CliError(
-      EXIT.UNAVAILABLE,
+      "CLI_UNAVAILABLE",
       `Port ${config.port} on ${config.host} is already in use: stop the program that holds it or set PORT to a free port`,
       { cause: err },
     );
   }
   if (err instanceof Deno.errors.AddrNotAvailable) {
     return new CliError(
-      EXIT.UNAVAILABLE,
+      "CLI_UNAVAILABLE",
       `Cannot listen on ${where}: the address "${config.host}" is not on this machine: set HOST to one of its addresses`,
       { cause: err },
     );
   }
   return new CliError(
-    EXIT.UNAVAILABLE,
+    "CLI_UNAVAILABLE",
     `Cannot listen on ${where} (${(err as Error).message}): set HOST and PORT to an address this process may bind`,
     { cause: err },
   );

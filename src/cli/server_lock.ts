@@ -3,6 +3,7 @@
  * lock file in SMARTLINK_DATA_DIR naming its pid and URL, and the CLI
  * commands act through that server's API instead of opening the database.
  */
+import { AppError } from "../errors.ts";
 
 export interface LockInfo {
   pid: number;
@@ -16,9 +17,8 @@ export interface LockInfo {
 
 export const LOCK_FILE = "serve.lock";
 
-export class ServerLockError extends Error {
+export class ServerLockError extends AppError<"DB_IN_USE"> {
   override name = "ServerLockError";
-  readonly code = "DB_IN_USE";
 }
 
 function lockPath(dataDir: string): string {
@@ -76,6 +76,7 @@ export function acquireServerLock(dataDir: string, url: string, nonce: string): 
   const held = readServerLock(dataDir);
   if (held) {
     throw new ServerLockError(
+      "DB_IN_USE",
       `The embedded database in "${dataDir}" is used by a running server (pid ${held.pid}, ${held.url}); stop it or set another SMARTLINK_DATA_DIR`,
     );
   }

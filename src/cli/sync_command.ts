@@ -3,8 +3,9 @@ import { createRuntime } from "../runtime.ts";
 import type { TickSummary } from "../sync/summary.ts";
 import type { SyncRunResult } from "../web/deps.ts";
 import { callApi } from "./api_client.ts";
+import { errorText } from "../errors.ts";
 import { callServer } from "./call_server.ts";
-import { type CommandOptions, errorCode, errorText, heldByServer } from "./command_options.ts";
+import { apiErrorText, type CommandOptions, errorCode, heldByServer } from "./command_options.ts";
 import { EXIT } from "./exit_codes.ts";
 
 export const NOT_ACTIVATED_TEXT =
@@ -31,7 +32,7 @@ export async function syncCommand(o: CommandOptions): Promise<number> {
     else if (errorCode(res.body) === "NOT_ACTIVATED") result = { ran: false, reason: "not_activated" };
     else if (errorCode(res.body) === "SYNC_RUNNING") result = { ran: false, reason: "busy" };
     else {
-      o.print(`Sync not run by the server at ${url}: ${errorText(res.body)}`);
+      o.print(`Sync not run by the server at ${url}: ${apiErrorText(res.body)}`);
       return EXIT.FAILED;
     }
   } else {
@@ -57,7 +58,7 @@ export async function syncCommand(o: CommandOptions): Promise<number> {
       }`,
     );
     if (summary.error) {
-      o.print(`Error in phase ${summary.error.phase}: ${summary.error.code}: ${summary.error.message}`);
+      o.print(`Error in phase ${summary.error.phase}: ${errorText(summary.error.code, summary.error.message)}`);
     }
   }
   return summary.error ? EXIT.FAILED : EXIT.OK;

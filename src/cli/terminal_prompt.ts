@@ -3,7 +3,7 @@
  * and a secret without echo (raw mode, so nothing typed is shown or kept in
  * the scrollback). Injected into the commands so tests answer them.
  */
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError } from "./exit_codes.ts";
 
 export interface Prompter {
   /** False when stdin is not a terminal: the commands then want flags instead. */
@@ -29,7 +29,7 @@ export function terminalPrompter(): Prompter {
         for (;;) {
           const n = await Deno.stdin.read(one);
           if (n === null || one[0] === 10 || one[0] === 13) break;
-          if (one[0] === 3) throw new CliError(EXIT.FAILED, "Interrupted: nothing was stored");
+          if (one[0] === 3) throw new CliError("CLI_FAILED", "Interrupted: nothing was stored");
           if (one[0] === 127 || one[0] === 8) bytes.pop();
           else bytes.push(one[0]);
         }

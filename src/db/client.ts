@@ -6,6 +6,7 @@
 import type { SQL } from "drizzle-orm";
 import { deadline, isTimeoutError } from "../async/deadline.ts";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { AppError, type DatabaseErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { schema } from "./schema.ts";
 
@@ -33,11 +34,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export class DatabaseError extends Error {
+export class DatabaseError extends AppError<DatabaseErrorCode> {
   override name = "DatabaseError";
-  constructor(readonly code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** The rows of a Drizzle `execute()` result on either driver. */

@@ -6,6 +6,7 @@
  */
 import { eq } from "drizzle-orm";
 import * as v from "valibot";
+import { AppError } from "../errors.ts";
 import type { Database } from "./client.ts";
 import { setting } from "./schema.ts";
 
@@ -32,9 +33,8 @@ export interface StoredCredentialsRow {
   updatedAt: Date;
 }
 
-export class CredentialsStoreError extends Error {
+export class CredentialsStoreError extends AppError<"CREDENTIALS_UNREADABLE"> {
   override name = "CredentialsStoreError";
-  readonly code = "CREDENTIALS_UNREADABLE";
 }
 
 /** The stored credentials, or undefined when none. @throws CredentialsStoreError when the row is not valid */
@@ -45,12 +45,16 @@ export async function readStoredCredentials(db: Database): Promise<StoredCredent
   try {
     json = JSON.parse(row.value);
   } catch {
-    throw new CredentialsStoreError(`Setting "${CREDENTIALS_KEY}" is not JSON: deactivate and activate again`);
+    throw new CredentialsStoreError(
+      "CREDENTIALS_UNREADABLE",
+      `Setting "${CREDENTIALS_KEY}" is not JSON: deactivate and activate again`,
+    );
   }
   const parsed = v.safeParse(StoredSchema, json);
   if (!parsed.success) {
     const fields = parsed.issues.map((i) => v.getDotPath(i) ?? "value").join(", ");
     throw new CredentialsStoreError(
+      "CREDENTIALS_UNREADABLE",
       `Setting "${CREDENTIALS_KEY}" is invalid (bad or missing ${fields}): deactivate and activate again`,
     );
   }

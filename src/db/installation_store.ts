@@ -10,6 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import * as v from "valibot";
+import { AppError } from "../errors.ts";
 import type { Database } from "./client.ts";
 import { readSettingJson, writeSettingJson } from "./setting_json.ts";
 
@@ -44,9 +45,8 @@ const RecordSchema = v.object({
 });
 export type InstallationRecord = v.InferOutput<typeof RecordSchema>;
 
-export class InstallationStoreError extends Error {
+export class InstallationStoreError extends AppError<"INSTALLATION_UNREADABLE"> {
   override name = "InstallationStoreError";
-  readonly code = "INSTALLATION_UNREADABLE";
 }
 
 const memoryIds = new WeakMap<Database, string>();
@@ -121,6 +121,7 @@ export async function readInstallation(db: Database): Promise<InstallationRecord
   if (!read.found) return undefined;
   if (read.ok) return read.value;
   throw new InstallationStoreError(
+    "INSTALLATION_UNREADABLE",
     `Setting "${INSTALLATION_KEY}" is invalid (${read.problem}): run "deno task cli activate --confirm" to record this installation`,
   );
 }

@@ -133,7 +133,7 @@ function describeBody(excerpt: string): string {
 /** The typed error for a non-2xx response, quoting the start of its body. */
 async function statusError(res: Response, where: string): Promise<Error> {
   const excerpt = await readExcerpt(res, BODY_EXCERPT_CHARS);
-  const code = `HTTP_${res.status}`;
+  const code = `HTTP_${res.status}` as const;
   const message = `Handler endpoint "${where}" answered HTTP ${res.status} with ${describeBody(excerpt)}`;
   const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
   return retryable ? new RetryableHandlerError(code, message) : new FatalHandlerError(code, message);

@@ -5,6 +5,7 @@
  * naming the file, the message type and the field.
  */
 import * as v from "valibot";
+import { AppError } from "../errors.ts";
 import { MESSAGE_TYPE_RULE, messageTypeProblem, messageTypeSchema } from "../message_type.ts";
 import { CODE_HANDLERS } from "./code/registry.ts";
 import { type CodeHandler, type CodeHandlerSpec, createCodeHandler } from "./code_handler.ts";
@@ -39,12 +40,8 @@ const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_TIMEOUT_SECONDS = 3600;
 
 /** The handlers file is missing, unreadable or invalid. */
-export class HandlersConfigError extends Error {
+export class HandlersConfigError extends AppError<"HANDLERS_INVALID"> {
   override name = "HandlersConfigError";
-  readonly code = "HANDLERS_INVALID";
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -166,10 +163,10 @@ export function parseHandlersFile(
     json = JSON.parse(text);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    throw new HandlersConfigError(`${prefix}: not valid JSON: ${detail}`, { cause: err });
+    throw new HandlersConfigError("HANDLERS_INVALID", `${prefix}: not valid JSON: ${detail}`, { cause: err });
   }
   if (!isPlainObject(json)) {
-    throw new HandlersConfigError(`${prefix}: expected a JSON object keyed by message type`);
+    throw new HandlersConfigError("HANDLERS_INVALID", `${prefix}: expected a JSON object keyed by message type`);
   }
   const codeNames = Object.keys(codeHandlers);
   const problems: string[] = [];
@@ -182,7 +179,7 @@ export function parseHandlersFile(
     }
     for (const problem of entryProblems(entry, codeNames)) problems.push(`${where}: ${problem}`);
   }
-  if (problems.length > 0) throw new HandlersConfigError(`${prefix}: ${problems.join("; ")}`);
+  if (problems.length > 0) throw new HandlersConfigError("HANDLERS_INVALID", `${prefix}: ${problems.join("; ")}`);
   return Object.freeze({ ...json }) as HandlersFile;
 }
 
@@ -217,6 +214,7 @@ export function buildRegistry(file: HandlersFile, deps: RegistryDeps): HandlerRe
         const impl = Object.hasOwn(codeHandlers, spec.name) ? codeHandlers[spec.name] : undefined;
         if (impl === undefined) {
           throw new HandlersConfigError(
+            "HANDLERS_INVALID",
             `Handler ${JSON.stringify(type)}: unknown code handler ${JSON.stringify(spec.name)}`,
           );
         }
@@ -274,19 +272,30 @@ export async function readHandlersFile(path: string | undefined, deps: LoadHandl
     text = await readTextFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
-      throw new HandlersConfigError(`Invalid SMARTLINK_HANDLERS: file ${JSON.stringify(path)} does not exist`, {
-        cause: err,
-      });
+      throw new HandlersConfigError(
+        "HANDLERS_INVALID",
+        `Invalid SMARTLINK_HANDLERS: file ${JSON.stringify(path)} does not exist`,
+        {
+          cause: err,
+        },
+      );
     }
     const detail = err instanceof Error ? err.message : String(err);
-    throw new HandlersConfigError(`Invalid SMARTLINK_HANDLERS: cannot read ${JSON.stringify(path)}: ${detail}`, {
-      cause: err,
-    });
+    throw new HandlersConfigError(
+      "HANDLERS_INVALID",
+      `Invalid SMARTLINK_HANDLERS: cannot read ${JSON.stringify(path)}: ${detail}`,
+      {
+        cause: err,
+      },
+    );
   }
   const file = parseHandlersFile(text, path, deps.codeHandlers);
   const problems = headerProblems(file, deps.env);
   if (problems.length > 0) {
-    throw new HandlersConfigError(`Invalid handlers file ${JSON.stringify(path)}: ${problems.join("; ")}`);
+    throw new HandlersConfigError(
+      "HANDLERS_INVALID",
+      `Invalid handlers file ${JSON.stringify(path)}: ${problems.join("; ")}`,
+    );
   }
   return file;
 }

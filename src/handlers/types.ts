@@ -3,6 +3,7 @@
  * A handler executes one downstream message (one attempt); retries happen
  * only through the RM formula in the tick.
  */
+import { AppError, type HandlerErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
 /** The message as stored in `GTOTVSLINKMESSAGE`. */
@@ -47,19 +48,13 @@ export interface HandlerResult {
 export type Handler = (message: HandlerMessage, ctx: HandlerContext) => Promise<HandlerResult>;
 
 /** A failure worth another attempt (408, 429, 5xx, timeout, connection refused). */
-export class RetryableHandlerError extends Error {
+export class RetryableHandlerError extends AppError<HandlerErrorCode> {
   override name = "RetryableHandlerError";
-  constructor(readonly code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** A failure that no retry will fix: the message goes `DEAD` at once. */
-export class FatalHandlerError extends Error {
+export class FatalHandlerError extends AppError<HandlerErrorCode> {
   override name = "FatalHandlerError";
-  constructor(readonly code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** The handlers by message type. */

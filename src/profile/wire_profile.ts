@@ -6,6 +6,7 @@
  * defaults below. Pure: parsing only, no I/O.
  */
 import * as v from "valibot";
+import { AppError, type AppErrorOptions } from "../errors.ts";
 import { pointerProblem } from "./json_pointer.ts";
 
 export type ProfileOpName = "setup" | "get" | "ack" | "nack" | "send";
@@ -68,15 +69,29 @@ export const DEFAULT_PROFILE: WireProfile = deepFreeze({
 });
 
 /** An invalid profile: `keyPath` names the key (`get.fields.id`), `expected` what it should hold. */
-export class ProfileError extends Error {
+export class ProfileError extends AppError<"PROFILE_INVALID"> {
   override name = "ProfileError";
-  readonly code = "PROFILE_INVALID";
-  constructor(readonly keyPath: string, readonly expected: string, readonly received?: string) {
-    super(
-      `Invalid wire profile key "${keyPath}": expected ${expected}` +
-        (received === undefined ? "" : `, got ${received}`),
-    );
+  readonly keyPath: string;
+  readonly expected: string;
+  readonly received?: string;
+
+  constructor(
+    code: "PROFILE_INVALID",
+    message: string,
+    options: AppErrorOptions & { keyPath: string; expected: string; received?: string },
+  ) {
+    super(code, message, options);
+    this.keyPath = options.keyPath;
+    this.expected = options.expected;
+    this.received = options.received;
   }
+}
+
+/** The `ProfileError` for `keyPath`: what it should hold and, when known, what it holds. */
+function invalidKey(keyPath: string, expected: string, received?: string): ProfileError {
+  const message = `Invalid wire profile key "${keyPath}": expected ${expected}` +
+    (received === undefined ? "" : `, got ${received}`);
+  return new ProfileError("PROFILE_INVALID", message, { keyPath, expected, received });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -157,9 +172,9 @@ function checkPlaceholders(op: ProfileOpName, operation: ProfileOperation): void
   const expected = `placeholders among ${allowed.map((p) => `$${p}`).join(", ")}`;
   const checkText = (keyPath: string, text: string) => {
     for (const [, name] of text.matchAll(PLACEHOLDER)) {
-      if (!allowed.includes(name as PlaceholderName)) throw new ProfileError(keyPath, expected, `"$${name}"`);
+      if (!allowed.includes(name as PlaceholderName)) throw invalidKey(keyPath, expected, `"$${name}"`);
       if (name === "envelope" || name === "subscriptions") {
-        throw new ProfileError(keyPath, `$${name} only as a whole body value (it is not a text)`, `"${text}"`);
+        throw invalidKey(keyPath, `$${name} only as a whole body value (it is not a text)`, `"${text}"`);
       }
     }
   };
@@ -171,9 +186,9 @@ function checkPlaceholders(op: ProfileOpName, operation: ProfileOperation): void
       if (names.length === 0) return;
       const whole = /^\$([A-Za-z]+)$/.exec(value)?.[1];
       if (whole === undefined) {
-        throw new ProfileError(keyPath, 'a placeholder as the whole string (like "$ackId")', `"${value}"`);
+        throw invalidKey(keyPath, 'a placeholder as the whole string (like "$ackId")', `"${value}"`);
       }
-      if (!allowed.includes(whole as PlaceholderName)) throw new ProfileError(keyPath, expected, `"${value}"`);
+      if (!allowed.includes(whole as PlaceholderName)) throw invalidKey(keyPath, expected, `"${value}"`);
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => walk(item, `${keyPath}.${i}`));
     } else if (typeof value === "object" && value !== null) {
@@ -202,16 +217,16 @@ function mergeOperation(defaults: ProfileOperation, input: OperationInput | unde
  */
 export function parseProfile(json: unknown, base: WireProfile = DEFAULT_PROFILE): WireProfile {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new ProfileError("(top level)", "a JSON object with keys setup, get, ack, nack, send", received(json));
+    throw invalidKey("(top level)", "a JSON object with keys setup, get, ack, nack, send", received(json));
   }
   const result = v.safeParse(ProfileSchema, json);
   if (!result.success) {
     const issue = result.issues[0];
     const keyPath = v.getDotPath(issue) ?? "(top level)";
     if (issue.type === "strict_object") {
-      throw new ProfileError(keyPath, "no key of that name (see the profile format in README.md)");
+      throw invalidKey(keyPath, "no key of that name (see the profile format in README.md)");
     }
-    throw new ProfileError(keyPath, issue.message, received(issue.input));
+    throw invalidKey(keyPath, issue.message, received(issue.input));
   }
   const input = result.output;
   const get = input.get;
@@ -229,7 +244,7 @@ export function parseProfile(json: unknown, base: WireProfile = DEFAULT_PROFILE)
   if (items !== undefined) profile.get.items = items;
   const nack = input.nack ? mergeOperation(base.nack ?? { method: "POST", path: "" }, input.nack) : base.nack;
   if (nack !== undefined) {
-    if (nack.path === "") throw new ProfileError("nack.path", 'a path starting with "/" (nack has no default)');
+    if (nack.path === "") throw invalidKey("nack.path", 'a path starting with "/" (nack has no default)');
     profile.nack = nack;
   }
   for (const op of ["setup", "get", "ack", "nack", "send"] as const) {
@@ -251,14 +266,14 @@ export function loadProfile(source: string, readTextFile: (path: string) => stri
       text = readTextFile(trimmed);
     } catch (err) {
       const reason = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
-      throw new ProfileError("(file)", `a readable JSON file (${reason})`, `"${trimmed}"`);
+      throw invalidKey("(file)", `a readable JSON file (${reason})`, `"${trimmed}"`);
     }
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ProfileError("(top level)", `JSON (${(err as Error).message})`);
+    throw invalidKey("(top level)", `JSON (${(err as Error).message})`);
   }
   return parseProfile(json);
 }

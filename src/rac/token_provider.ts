@@ -6,17 +6,15 @@
  */
 import { decodeJwt } from "jose";
 import * as v from "valibot";
+import { AppError, type AppErrorOptions, type RacErrorCode } from "../errors.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { describeFetchError } from "../net/fetch_error.ts";
 
 export const TENANT_CLAIM = "http://www.tnf.com/identity/claims/tenantId";
 
-export type RacErrorCode = "RAC_NETWORK" | "RAC_TIMEOUT" | "RAC_HTTP" | "RAC_REDIRECT" | "RAC_INVALID_RESPONSE";
-
 /** A token that could not be had; `code` says which step failed. */
-export class RacError extends Error {
+export class RacError extends AppError<RacErrorCode> {
   override name = "RacError";
-  readonly code: RacErrorCode;
   readonly status?: number;
   /** The OAuth2 `error` of a refused request (`invalid_client`, …). */
   readonly oauthError?: string;
@@ -24,10 +22,9 @@ export class RacError extends Error {
   constructor(
     code: RacErrorCode,
     message: string,
-    options: { status?: number; oauthError?: string; cause?: unknown } = {},
+    options: AppErrorOptions & { status?: number; oauthError?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.status = options.status;
     this.oauthError = options.oauthError;
   }

@@ -3,6 +3,7 @@
  * 96-bit IV per seal, the key id and additional data bound to the ciphertext.
  * A wrong key, a changed id or tampered bytes fail to open with `CipherError`.
  */
+import { AppError, type BaseErrorCode } from "../errors.ts";
 import type { SecretKey } from "./secret_key.ts";
 
 export interface SealedSecret {
@@ -13,13 +14,10 @@ export interface SealedSecret {
   ciphertext: string;
 }
 
-export type CipherErrorCode = "SECRET_KEY_MISMATCH" | "SECRET_UNREADABLE";
+export type CipherErrorCode = Extract<BaseErrorCode, "SECRET_KEY_MISMATCH" | "SECRET_UNREADABLE">;
 
-export class CipherError extends Error {
+export class CipherError extends AppError<CipherErrorCode> {
   override name = "CipherError";
-  constructor(readonly code: CipherErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 const encoder = new TextEncoder();

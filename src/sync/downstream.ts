@@ -92,7 +92,7 @@ export async function downstreamPhase(deps: TickDeps, summary: TickSummary, onCo
       }
     }, () => ackError !== undefined);
     if (ackError) {
-      throw new PhaseError("downstream", ackError.code, ackError.message, { cause: ackError });
+      throw new PhaseError(ackError.code, ackError.message, { phase: "downstream", cause: ackError });
     }
   }
 }

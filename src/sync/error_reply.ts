@@ -7,6 +7,7 @@
  * client reports errors to the server, PROTOCOL.md §8a).
  */
 import { LOG_TYPES } from "../db/schema.ts";
+import { type ErrorCode, parseErrorText } from "../errors.ts";
 import type { ReplyTarget } from "../handlers/http.ts";
 import { getKey, isRecord } from "../smartlink/json_keys.ts";
 import { isEnvelope, wrapTotvsEnvelope } from "../smartlink/wire.ts";
@@ -24,8 +25,7 @@ const MESSAGE_CHARS = 2000;
 
 /** `CODE: text` → `{code, message}`; a text without a code gets `HANDLER_FAILED`. */
 function splitError(error: string): { code: string; message: string } {
-  const m = /^([A-Z][A-Z0-9_]{1,63}): ([\s\S]*)$/.exec(error);
-  return m ? { code: m[1], message: m[2] } : { code: "HANDLER_FAILED", message: error };
+  return parseErrorText(error) ?? { code: "HANDLER_FAILED" satisfies ErrorCode, message: error };
 }
 
 function parse(text: string): unknown {

@@ -72,10 +72,9 @@ export async function executePhase(
   if (recorder.error !== undefined) {
     const e = recorder.error as { message?: unknown };
     throw new PhaseError(
-      "database",
       databaseCode(recorder.error),
       `Outcomes not recorded (rows stay RUNNING and are recovered later): ${String(e.message ?? recorder.error)}`,
-      { cause: recorder.error },
+      { phase: "database", cause: recorder.error },
     );
   }
 }

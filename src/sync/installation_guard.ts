@@ -15,6 +15,7 @@ import {
   sameIdentity,
   writeInstallation,
 } from "../db/installation_store.ts";
+import { AppError } from "../errors.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import type { SmartLinkClient } from "../smartlink/client.ts";
@@ -60,7 +61,7 @@ function mismatchMessage(tenantId: string, recorded: InstallationRecord, live: I
 }
 
 /** No tenant could be had (the token request failed): nothing is known about the installation yet. */
-export class TenantUnavailableError extends Error {
+export class TenantUnavailableError extends AppError<"TENANT_UNAVAILABLE"> {
   override name = "TenantUnavailableError";
 }
 
@@ -68,7 +69,7 @@ async function tenantOf(opts: InstallationGuardOptions): Promise<string> {
   try {
     return await opts.tenantId();
   } catch (err) {
-    throw new TenantUnavailableError(`no RAC token: ${(err as Error).message}`, { cause: err });
+    throw new TenantUnavailableError("TENANT_UNAVAILABLE", `no RAC token: ${(err as Error).message}`, { cause: err });
   }
 }
 

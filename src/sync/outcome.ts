@@ -2,13 +2,22 @@
  * The four ways an attempt ends, built in one place: `succeeded`, `failed`
  * (RETRY or DEAD by the RM formula), `dead` and `abandoned`. Upstream sends
  * and downstream executions both use them; `recordOutcomes` stores them.
+ * A failure is given as `code` and `message`; its stored text (`ULTIMOERRO`,
+ * `ERRO`) is `errorText(code, message)`.
  */
 import type { RetryParams } from "../config.ts";
 import type { Outcome } from "../db/queue/record_outcomes.ts";
 import { LOG_TYPES, type MessageRow } from "../db/schema.ts";
+import { type DriverCode, type ErrorCode, errorText } from "../errors.ts";
 import { decideRetry } from "./retry_policy.ts";
 
 export type { Outcome };
+
+/** Why an attempt failed: its stored text is `CODE: message`. */
+export interface Failure {
+  code: ErrorCode | DriverCode;
+  message: string;
+}
 
 /** When an attempt ran: its number (QTDETENTATIVAEXEC after the claim), start and end. */
 export interface AttemptTimes {
@@ -34,33 +43,35 @@ export function succeeded(
 export function failed(
   row: MessageRow,
   at: AttemptTimes,
-  options: { retry: RetryParams; error: string; label: string; debug?: Record<string, unknown> },
+  options: Failure & { retry: RetryParams; label: string; debug?: Record<string, unknown> },
 ): Outcome {
   const decision = decideRetry(options.retry, at.attempt, at.finishedAt);
+  const error = errorText(options.code, options.message);
   const text = decision.status === "DEAD"
-    ? `${options.label}: DEAD: ${options.error}`
-    : `${options.label}; next attempt at ${decision.nextAttemptAt.toISOString()}: ${options.error}`;
+    ? `${options.label}: DEAD: ${error}`
+    : `${options.label}; next attempt at ${decision.nextAttemptAt.toISOString()}: ${error}`;
   return {
     row,
     ...at,
     result: decision.status,
     nextStatus: decision.status,
     nextAttemptAt: decision.nextAttemptAt,
-    error: options.error,
+    error,
     logs: [{ type: LOG_TYPES.error, text, debug: options.debug }],
   };
 }
 
 /** An attempt that can never succeed (fatal error, no handler, no audience): DEAD at once. */
-export function dead(row: MessageRow, at: AttemptTimes, options: { error: string; text?: string }): Outcome {
+export function dead(row: MessageRow, at: AttemptTimes, options: Failure & { text?: string }): Outcome {
+  const error = errorText(options.code, options.message);
   return {
     row,
     ...at,
     result: "DEAD",
     nextStatus: "DEAD",
     nextAttemptAt: at.finishedAt,
-    error: options.error,
-    logs: [{ type: LOG_TYPES.error, text: options.text ?? `Attempt ${at.attempt} failed: DEAD: ${options.error}` }],
+    error,
+    logs: [{ type: LOG_TYPES.error, text: options.text ?? `Attempt ${at.attempt} failed: DEAD: ${error}` }],
   };
 }
 
@@ -71,7 +82,7 @@ export function dead(row: MessageRow, at: AttemptTimes, options: { error: string
 export function abandoned(
   row: MessageRow,
   at: AttemptTimes,
-  options: { maxAttempts: number; error: string; text: string },
+  options: Failure & { maxAttempts: number; text: string },
 ): Outcome {
   return {
     row,
@@ -79,7 +90,7 @@ export function abandoned(
     result: "ABANDONED",
     nextStatus: at.attempt >= options.maxAttempts ? "DEAD" : "RETRY",
     nextAttemptAt: at.finishedAt,
-    error: options.error,
+    error: errorText(options.code, options.message),
     logs: [{ type: LOG_TYPES.warning, text: options.text }],
   };
 }

@@ -1,19 +1,23 @@
 /** Shared pieces of the tick phases: the phase error, a wake-up signal, a yield. */
 import { setImmediate } from "node:timers";
+import { AppError, type AppErrorOptions, type DriverCode, type ErrorCode } from "../errors.ts";
 import type { TickPhase } from "./summary.ts";
 
 /** A phase stopped by an error that is the server's or the database's, not a message's. */
-export class PhaseError extends Error {
+export class PhaseError extends AppError<ErrorCode | DriverCode> {
   override name = "PhaseError";
-  constructor(readonly phase: TickPhase, readonly code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
+  readonly phase: TickPhase;
+
+  constructor(code: ErrorCode | DriverCode, message: string, options: AppErrorOptions & { phase: TickPhase }) {
+    super(code, message, options);
+    this.phase = options.phase;
   }
 }
 
 /** The `code` of a driver or database error, `DB_ERROR` when it has none. */
-export function databaseCode(err: unknown): string {
+export function databaseCode(err: unknown): DriverCode | "DB_ERROR" {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "DB_ERROR";
+  return typeof code === "string" ? code as DriverCode : "DB_ERROR";
 }
 
 /** A level-triggered wake-up between two loops of one tick: `wait()` resolves at the next `notify()`. */

@@ -6,6 +6,7 @@
 import type { RetryParams } from "../config.ts";
 import { recordOutcomes } from "../db/queue/record_outcomes.ts";
 import { abandonedRunning } from "../db/queue/rescue.ts";
+import { errorText } from "../errors.ts";
 import type { TickDeps } from "./deps.ts";
 import { withErrorReply } from "./error_reply.ts";
 import { abandoned } from "./outcome.ts";
@@ -18,12 +19,14 @@ export async function recoverAbandoned(deps: TickDeps, retry: RetryParams, summa
   if (rows.length === 0) return;
   const outcomes = rows.map((row) => {
     const attempt = row.qtdeTentativaExec;
-    const error =
-      `ABANDONED: Attempt ${attempt} never finished (executor "${row.executor}", started ${row.dataInicioExec?.toISOString()})`;
+    const message =
+      `Attempt ${attempt} never finished (executor "${row.executor}", started ${row.dataInicioExec?.toISOString()})`;
+    const error = errorText("ABANDONED", message);
     const isDead = attempt >= retry.qtdeTentativasExec;
     const outcome = abandoned(row, { attempt, startedAt: row.dataInicioExec ?? now, finishedAt: now }, {
       maxAttempts: retry.qtdeTentativasExec,
-      error,
+      code: "ABANDONED",
+      message,
       text: isDead ? `${error}: DEAD` : `${error}: due again`,
     });
     return withErrorReply(outcome, deps);

@@ -27,7 +27,7 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
   const startedAt = deps.now();
   const times = () => ({ attempt, startedAt, finishedAt: deps.now() });
   const handler = deps.handlers.get(row.tipo);
-  if (!handler) return dead(row, times(), { error: `HANDLER_MISSING: No handler for type "${row.tipo}"` });
+  if (!handler) return dead(row, times(), { code: "HANDLER_MISSING", message: `No handler for type "${row.tipo}"` });
   // One signal per attempt, aborted by the handler timeout or by shutdown; both are removed when the attempt
   // ends (AbortSignal.timeout or AbortSignal.any would keep a timer or a listener per message alive).
   const timeout = handlerTimeouts(deps.handlerTimeoutMs).start();
@@ -57,11 +57,12 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
       // Interrupted by shutdown: the attempt counts (it may have acted) and the row is due again at once.
       return abandoned(row, times(), {
         maxAttempts: retry.qtdeTentativasExec,
-        error: `HANDLER_ABORTED: Attempt ${attempt} interrupted by shutdown`,
+        code: "HANDLER_ABORTED",
+        message: `Attempt ${attempt} interrupted by shutdown`,
         text: `Attempt ${attempt} interrupted by shutdown; due again at once`,
       });
     }
-    if (err instanceof FatalHandlerError) return dead(row, times(), { error: `${err.code}: ${err.message}` });
+    if (err instanceof FatalHandlerError) return dead(row, times(), { code: err.code, message: err.message });
     const retryable = err instanceof RetryableHandlerError;
     const timedOut = timeout.timedOut;
     const code = retryable ? err.code : timedOut ? "HANDLER_TIMEOUT" : "HANDLER_ERROR";
@@ -70,7 +71,8 @@ export async function runHandler(deps: TickDeps, retry: RetryParams, row: Messag
       : (err as Error)?.message ?? String(err);
     return failed(row, times(), {
       retry,
-      error: `${code}: ${message}`,
+      code,
+      message,
       label: `Attempt ${attempt} of ${retry.qtdeTentativasExec} failed`,
     });
   } finally {

@@ -9,6 +9,7 @@
 import type { Database } from "../db/client.ts";
 import { errorFields, type Logger } from "../log.ts";
 import type { DrainState, SyncRunResult, TickDeps, TickOptions } from "./deps.ts";
+import { databaseCode } from "./phase.ts";
 import { emptySummary, type TickSummary, type TickTrigger } from "./summary.ts";
 import { tick } from "./tick.ts";
 import { traceTick } from "./tick_span.ts";
@@ -92,7 +93,7 @@ export function createTickRunner(options: RunnerOptions): TickRunner {
       const message = `Tick could not start: the database did not answer: ${fields.error}`;
       options.logger.error(message, fields);
       const summary = emptySummary(trigger, options.deps().now());
-      summary.error = { phase: "lock", code: typeof fields.code === "string" ? fields.code : "DB_ERROR", message };
+      summary.error = { phase: "lock", code: databaseCode(err), message };
       finished(summary);
       return { ran: true, summary };
     }).then((result) => {

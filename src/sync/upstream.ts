@@ -48,7 +48,7 @@ export async function upstreamPass(
         notAgain.push(o.row.id);
       }
     }
-    if (stopped) throw new PhaseError("upstream", stopped.code, stopped.message, { cause: stopped });
+    if (stopped) throw new PhaseError(stopped.code, stopped.message, { phase: "upstream", cause: stopped });
   }
 }
 
@@ -58,7 +58,8 @@ async function sendOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Pro
   const startedAt = deps.now();
   if (!row.audiencia) {
     return dead(row, { attempt, startedAt, finishedAt: deps.now() }, {
-      error: "UP_NO_AUDIENCE: the message has no audience to send to",
+      code: "UP_NO_AUDIENCE",
+      message: "the message has no audience to send to",
       text: "Message has no audience: DEAD",
     });
   }
@@ -80,7 +81,8 @@ async function sendOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Pro
     }
     return failed(row, { attempt, startedAt, finishedAt: deps.now() }, {
       retry,
-      error: `${err.code}: ${err.message}`,
+      code: err.code,
+      message: err.message,
       label: `Send rejected (attempt ${attempt} of ${retry.qtdeTentativasExec})`,
       debug: { status: err.status, body: err.rawBody },
     });
