@@ -1,13 +1,13 @@
 /**
  * Operator actions on one message: retry (a fresh attempt budget, due now) and
  * discard (row deleted, an EXEC row records it). Each is one conditional
- * statement that refuses a RUNNING row, plus its GTOTVSLINKLOG row (LOGTYPE 0,
+ * statement that refuses a RUNNING row, plus its GTOTVSLINKLOG row (LOGTYPE
  * info: an operator action is news, not trouble, unless it fails), in one
  * transaction: applied entirely or not at all.
  */
 import { and, eq, ne } from "drizzle-orm";
 import type { Database, Orm } from "./client.ts";
-import { type ExecRow, log, message, messageExec, type MessageRow } from "./schema.ts";
+import { type ExecRow, log, LOG_TYPES, message, messageExec, type MessageRow } from "./schema.ts";
 
 /** Who acted, recorded in DATADEBUG. */
 export interface Actor {
@@ -37,7 +37,7 @@ async function failure(tx: Orm, id: string): Promise<ActionFailure> {
 async function writeActionLog(tx: Orm, row: MessageRow, action: string, text: string, options: ActionOptions) {
   await tx.insert(log).values({
     idMensagem: row.id,
-    logType: 0,
+    logType: LOG_TYPES.info,
     logMensagem: text,
     logDate: options.now,
     tipo: row.tipo,
@@ -114,7 +114,7 @@ export async function discardMessage(db: Database, id: string, options: ActionOp
 
 /**
  * Records an operator action that concerns no single message (e.g. "Sync now"), who in DATADEBUG:
- * LOGTYPE 0 (info), or 1 (warning) when `failed` (the tick failed or did not run).
+ * LOGTYPE info, or warning when `failed` (the tick failed or did not run).
  * Returns false when the row could not be written (the database is down); it never throws.
  */
 export async function logOperatorAction(
@@ -126,7 +126,7 @@ export async function logOperatorAction(
   try {
     await db.orm.insert(log).values({
       idMensagem: null,
-      logType: options.failed ? 1 : 0,
+      logType: options.failed ? LOG_TYPES.warning : LOG_TYPES.info,
       logMensagem: text,
       logDate: options.now,
       dataDebug: JSON.stringify({ action, via: options.actor.via, client: options.actor.address, ...options.detail }),

@@ -75,8 +75,14 @@ export const messageExec = pgTable("gtotvslinkmessageexec", {
   index("gtotvslinkmessageexec_tipo_ix").on(t.tipo, t.dataFim),
 ]);
 
+/** `LOGTYPE` of a GTOTVSLINKLOG row, by name: the one place the numbers are written. */
 export const LOG_TYPES = { info: 0, warning: 1, error: 2 } as const;
-export type LogType = 0 | 1 | 2;
+export type LogTypeName = keyof typeof LOG_TYPES;
+export type LogType = typeof LOG_TYPES[LogTypeName];
+/** `[LOGTYPE, name]` in LOGTYPE order: `[0, "info"], [1, "warning"], [2, "error"]`. */
+export const LOG_TYPE_ENTRIES: readonly (readonly [LogType, LogTypeName])[] = Object.entries(LOG_TYPES)
+  .map(([name, type]) => [type, name as LogTypeName] as const)
+  .sort((a, b) => a[0] - b[0]);
 
 /** Business and tick logs; `IDMENSAGEM` is null for tick-level entries. */
 export const log = pgTable("gtotvslinklog", {

@@ -7,7 +7,7 @@
 import { and, desc, eq, isNull, like, or } from "drizzle-orm";
 import type { TickSummary } from "./summary.ts";
 import type { Database } from "../db/client.ts";
-import { log, type NewLogRow } from "../db/schema.ts";
+import { log, LOG_TYPES, type NewLogRow } from "../db/schema.ts";
 
 export interface LoggedTick {
   at: Date;
@@ -22,11 +22,11 @@ export function tickRecordText(summary: TickSummary): string {
   return summary.error ? `${FAILED}${summary.error.phase}: ${summary.error.message}` : FINISHED;
 }
 
-/** The LOG row of a tick record: LOGTYPE 2 when the tick failed, else 0. */
+/** The LOG row of a tick record: LOGTYPE error when the tick failed, else info. */
 export function tickRecordRow(summary: TickSummary, at: Date): NewLogRow {
   return {
     idMensagem: null,
-    logType: summary.error ? 2 : 0,
+    logType: summary.error ? LOG_TYPES.error : LOG_TYPES.info,
     logMensagem: tickRecordText(summary),
     tipo: null,
     logDate: at,
@@ -65,7 +65,7 @@ export async function lastLoggedTick(db: Database, options: { successful?: boole
     .where(and(
       isNull(log.idMensagem),
       options.successful
-        ? and(eq(log.logType, 0), eq(log.logMensagem, FINISHED))
+        ? and(eq(log.logType, LOG_TYPES.info), eq(log.logMensagem, FINISHED))
         : or(eq(log.logMensagem, FINISHED), like(log.logMensagem, `${FAILED}%`)),
     ))
     .orderBy(desc(log.logDate))

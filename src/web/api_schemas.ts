@@ -5,7 +5,7 @@
  * against the document. Dates are ISO 8601 strings, as `c.json` writes them.
  */
 import * as v from "valibot";
-import { DIRECTIONS, EXEC_RESULTS, STATUSES } from "../db/schema.ts";
+import { DIRECTIONS, EXEC_RESULTS, LOG_TYPE_ENTRIES, STATUSES } from "../db/schema.ts";
 
 const isoTime = v.pipe(v.string(), v.isoTimestamp());
 const uuid = v.pipe(v.string(), v.uuid());
@@ -65,7 +65,10 @@ export const Execution = v.object({
 export const LogEntry = v.object({
   id: uuid,
   idMensagem: v.nullable(uuid),
-  logType: v.pipe(v.picklist([0, 1, 2]), v.description("0 info, 1 warning, 2 error")),
+  logType: v.pipe(
+    v.picklist(LOG_TYPE_ENTRIES.map(([type]) => type)),
+    v.description(LOG_TYPE_ENTRIES.map(([type, name]) => `${type} ${name}`).join(", ")),
+  ),
   logMensagem: v.string(),
   logDate: isoTime,
   dataDebug: v.pipe(text, v.description("JSON text")),

@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { MESSAGE_TYPE_RULE, messageTypeSchema } from "../message_type.ts";
 import type { ExecFilter, Keyset, LogFilter, MessageFilter } from "../db/admin_queries.ts";
-import { DIRECTIONS, EXEC_RESULTS, type LogType, STATUSES } from "../db/schema.ts";
+import { DIRECTIONS, EXEC_RESULTS, LOG_TYPE_ENTRIES, type LogType, STATUSES } from "../db/schema.ts";
 import { decodeCursor } from "./cursor.ts";
 
 export const DEFAULT_LIMIT = 50;
@@ -90,9 +90,15 @@ export const ExecQuery = v.object({
   ),
 });
 
+/** `logtype` as the query gives it: "0", "1", "2". */
+const LOG_TYPE_VALUES = LOG_TYPE_ENTRIES.map(([type]) => String(type));
+/** "0 (info), 1 (warning) or 2 (error)". */
+const LOG_TYPE_CHOICES = LOG_TYPE_ENTRIES.map(([type, name]) => `${type} (${name})`).join(", ")
+  .replace(/, ([^,]*)$/, " or $1");
+
 export const LogQuery = v.object({
   ...HistoryQuery.entries,
-  logtype: v.optional(v.pipe(v.string(), v.picklist(["0", "1", "2"], "Expected 0 (info), 1 (warning) or 2 (error)"))),
+  logtype: v.optional(v.pipe(v.string(), v.picklist(LOG_TYPE_VALUES, `Expected ${LOG_TYPE_CHOICES}`))),
 });
 
 function clean(query: Record<string, string>): Record<string, string> {

@@ -1,4 +1,5 @@
 /** How the admin view writes dates, durations and message content. Pure functions. */
+import { LOG_TYPE_ENTRIES } from "../db/schema.ts";
 
 /** "2024-05-01 13:45:12 UTC"; "—" when absent. */
 export function formatDateTime(value: Date | string | null | undefined): string {
@@ -60,4 +61,5 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export const LOG_TYPE_NAMES: Record<number, string> = { 0: "info", 1: "warning", 2: "error" };
+/** The name of each LOGTYPE (`LOG_TYPES` read backwards). */
+export const LOG_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(LOG_TYPE_ENTRIES);

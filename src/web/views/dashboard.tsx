@@ -2,7 +2,7 @@
 /** `/`: activation, ticks, queue counts, the 24-hour chart and recent errors. */
 import type { RetryParams } from "../../config.ts";
 import type { HourBucket } from "../../db/admin_queries.ts";
-import { DIRECTIONS, type LogRow, STATUSES } from "../../db/schema.ts";
+import { DIRECTIONS, LOG_TYPES, type LogRow, STATUSES } from "../../db/schema.ts";
 import { formatDuration, formatRelative, truncate } from "../format.ts";
 import { activationState } from "../activation_state.ts";
 import type { AlertsView } from "../deps.ts";
@@ -299,7 +299,7 @@ function RecentErrors(props: { errors: LogRow[] }) {
         </ul>
       )}
       <p class="small">
-        <a href="/logs?logtype=2">All errors →</a>
+        <a href={`/logs?logtype=${LOG_TYPES.error}`}>All errors →</a>
       </p>
     </section>
   );

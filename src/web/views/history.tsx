@@ -1,6 +1,6 @@
 // deno-lint-ignore-file jsx-key -- hono/jsx renders `key` as an HTML attribute; server-rendered lists need none.
 /** `/history` (GTOTVSLINKMESSAGEEXEC) and `/logs` (GTOTVSLINKLOG): filtered by message, type, level and date. */
-import { EXEC_RESULTS, type ExecRow, type LogRow } from "../../db/schema.ts";
+import { EXEC_RESULTS, type ExecRow, LOG_TYPE_ENTRIES, type LogRow } from "../../db/schema.ts";
 import type { FieldErrors } from "../filters.ts";
 import { formatMs } from "../format.ts";
 import { LogTable } from "./message_detail.tsx";
@@ -27,8 +27,8 @@ function Filters(props: { action: string; query: Record<string, string>; logType
           Level
           <select name="logtype">
             <option value="">any</option>
-            {[["0", "info"], ["1", "warning"], ["2", "error"]].map(([v, label]) => (
-              <option value={v} selected={q.logtype === v}>{label}</option>
+            {LOG_TYPE_ENTRIES.map(([type, label]) => (
+              <option value={String(type)} selected={q.logtype === String(type)}>{label}</option>
             ))}
           </select>
         </label>
