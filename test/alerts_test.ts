@@ -64,9 +64,7 @@ Deno.test("alertBody() carries type, id and error code only, and a text line cha
         ],
       },
     },
-    2,
-    new Date("2026-01-05T10:00:00Z"),
-    TENANT,
+    { count: 2, at: new Date("2026-01-05T10:00:00Z"), tenantId: TENANT },
   );
   assert.equal(body.source, "smartlink-client");
   assert.equal(body.severity, "error");

@@ -23,9 +23,9 @@ dbTest("purgeHistory() deletes rows older than the cutoff only, in bounded batch
   await seed(db, new Date(cutoff.getTime() - 1), 5, "old");
   await seed(db, cutoff, 2, "edge");
   await seed(db, new Date(cutoff.getTime() + 1), 2, "new");
-  const first = await purgeHistory(db.orm, cutoff, 2, 2);
+  const first = await purgeHistory(db.orm, cutoff, { batch: 2, maxBatches: 2 });
   assert.deepEqual(first, { exec: 4, log: 4 }, "at most batch × maxBatches per call");
-  const second = await purgeHistory(db.orm, cutoff, 2, 2);
+  const second = await purgeHistory(db.orm, cutoff, { batch: 2, maxBatches: 2 });
   assert.deepEqual(second, { exec: 1, log: 1 });
   const left = await db.rows<{ idexterno: string }>(
     sql`select idexterno from gtotvslinkmessageexec order by idexterno`,

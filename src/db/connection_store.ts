@@ -13,11 +13,11 @@ export type StoredGetShape = v.InferOutput<typeof ShapeSchema>;
 
 /** Stores (or replaces) the last get shape. */
 export async function writeGetShape(db: Database, shape: StoredGetShape, now: Date): Promise<void> {
-  await writeSettingJson(db, GET_SHAPE_KEY, ShapeSchema, shape, now);
+  await writeSettingJson(db, { key: GET_SHAPE_KEY, schema: ShapeSchema }, { value: shape, now });
 }
 
 /** The stored get shape; undefined when none was stored or the row is not readable (the next get replaces it). */
 export async function readGetShape(db: Database): Promise<StoredGetShape | undefined> {
-  const read = await readSettingJson(db, GET_SHAPE_KEY, ShapeSchema);
+  const read = await readSettingJson(db, { key: GET_SHAPE_KEY, schema: ShapeSchema });
   return read.found && read.ok ? read.value : undefined;
 }

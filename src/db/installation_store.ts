@@ -117,7 +117,7 @@ export function describeIdentity(i: InstallationIdentity): string {
 
 /** The recorded identity, or undefined when none. @throws InstallationStoreError when the row is not valid */
 export async function readInstallation(db: Database): Promise<InstallationRecord | undefined> {
-  const read = await readSettingJson(db, INSTALLATION_KEY, RecordSchema);
+  const read = await readSettingJson(db, { key: INSTALLATION_KEY, schema: RecordSchema });
   if (!read.found) return undefined;
   if (read.ok) return read.value;
   throw new InstallationStoreError(
@@ -128,5 +128,5 @@ export async function readInstallation(db: Database): Promise<InstallationRecord
 
 /** Records (or replaces) the identity for a tenant. */
 export async function writeInstallation(db: Database, record: InstallationRecord, now: Date): Promise<void> {
-  await writeSettingJson(db, INSTALLATION_KEY, RecordSchema, record, now);
+  await writeSettingJson(db, { key: INSTALLATION_KEY, schema: RecordSchema }, { value: record, now });
 }

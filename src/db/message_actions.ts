@@ -34,7 +34,13 @@ async function failure(tx: Orm, id: string): Promise<ActionFailure> {
     : { ok: false, code: "MESSAGE_NOT_FOUND", message: `Message "${id}" not found` };
 }
 
-async function writeActionLog(tx: Orm, row: MessageRow, action: string, text: string, options: ActionOptions) {
+/** The LOG row of an operator action on `row`. */
+async function writeActionLog(
+  tx: Orm,
+  row: MessageRow,
+  options: ActionOptions & { action: string; text: string },
+) {
+  const { action, text } = options;
   await tx.insert(log).values({
     idMensagem: row.id,
     logType: LOG_TYPES.info,
@@ -71,13 +77,11 @@ export async function retryMessage(db: Database, id: string, options: ActionOpti
       .where(and(eq(message.id, id), ne(message.status, "RUNNING")))
       .returning();
     if (!row) return await failure(tx, id);
-    await writeActionLog(
-      tx,
-      row,
-      "retry",
-      `Operator retry: message set PENDING with a fresh attempt budget (was ${before?.status ?? "unknown"})`,
-      options,
-    );
+    await writeActionLog(tx, row, {
+      ...options,
+      action: "retry",
+      text: `Operator retry: message set PENDING with a fresh attempt budget (was ${before?.status ?? "unknown"})`,
+    });
     return { ok: true, message: row };
   });
 }
@@ -107,7 +111,11 @@ export async function discardMessage(db: Database, id: string, options: ActionOp
       dataFim: options.now,
       resultado: "DISCARDED",
     }).returning();
-    await writeActionLog(tx, row, "discard", `Operator discard: message deleted while ${row.status}`, options);
+    await writeActionLog(tx, row, {
+      ...options,
+      action: "discard",
+      text: `Operator discard: message deleted while ${row.status}`,
+    });
     return { ok: true, message: row, execution };
   });
 }

@@ -10,12 +10,15 @@ export type SettingRead<T> = { found: false } | { found: true; ok: true; value: 
   problem: string;
 };
 
-/** The value under `key`: absent, valid, or why it is not (not JSON, or the fields that are wrong). */
-export async function readSettingJson<T>(
-  db: Database,
-  key: string,
-  schema: v.GenericSchema<unknown, T>,
-): Promise<SettingRead<T>> {
+/** One setting: its key and the schema of its value. */
+export interface SettingSpec<T> {
+  key: string;
+  schema: v.GenericSchema<unknown, T>;
+}
+
+/** The value of `spec`: absent, valid, or why it is not (not JSON, or the fields that are wrong). */
+export async function readSettingJson<T>(db: Database, spec: SettingSpec<T>): Promise<SettingRead<T>> {
+  const { key, schema } = spec;
   const [row] = await db.orm.select().from(setting).where(eq(setting.key, key));
   if (!row) return { found: false };
   let json: unknown;
@@ -29,15 +32,15 @@ export async function readSettingJson<T>(
   return { found: true, ok: false, problem: `bad or missing ${parsed.issues.map((i) => v.getDotPath(i) ?? "value")}` };
 }
 
-/** Stores (or replaces) the value under `key`, validated first. @throws v.ValiError for a value off the schema */
+/** Stores (or replaces) the value of `spec`, validated first. @throws v.ValiError for a value off the schema */
 export async function writeSettingJson<T>(
   db: Database,
-  key: string,
-  schema: v.GenericSchema<unknown, T>,
-  value: T,
-  now: Date,
+  spec: SettingSpec<T>,
+  options: { value: T; now: Date },
 ): Promise<void> {
-  const text = JSON.stringify(v.parse(schema, value));
+  const { key } = spec;
+  const { now } = options;
+  const text = JSON.stringify(v.parse(spec.schema, options.value));
   await db.orm.insert(setting).values({ key, value: text, updatedAt: now })
     .onConflictDoUpdate({ target: setting.key, set: { value: text, updatedAt: now } });
 }

@@ -51,8 +51,8 @@ export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOp
     retry = await deps.retryParams();
   });
   if (retry !== undefined) {
-    if (options.phases === "upstream") await phase("upstream", () => upstreamPass(d, retry!, summary));
-    else await fullTick(d, retry, summary, phase);
+    if (options.phases === "upstream") await phase("upstream", () => upstreamPass(d, { retry: retry!, summary }));
+    else await fullTick(d, { retry, summary, phase });
   }
   const finished = deps.now();
   summary.finishedAt = finished.toISOString();
@@ -63,7 +63,11 @@ export async function tick(deps: TickDeps, trigger: TickTrigger, options: TickOp
 
 type Phase = (name: TickPhase, fn: () => Promise<void>) => Promise<boolean>;
 
-async function fullTick(deps: TickDeps, retry: RetryParams, summary: TickSummary, phase: Phase): Promise<void> {
+async function fullTick(
+  deps: TickDeps,
+  options: { retry: RetryParams; summary: TickSummary; phase: Phase },
+): Promise<void> {
+  const { retry, summary, phase } = options;
   let setupOk = true;
   await phase("setup", async () => {
     try {
@@ -74,10 +78,10 @@ async function fullTick(deps: TickDeps, retry: RetryParams, summary: TickSummary
       fail(summary, "setup", err);
     }
   });
-  const upstreamOk = await phase("upstream", () => upstreamPass(deps, retry, summary));
+  const upstreamOk = await phase("upstream", () => upstreamPass(deps, { retry, summary }));
   // Download and execute side by side: each committed batch wakes the executor, and the replies
   // it stores are sent by `replies` while both still run (unless the server refused sends already).
-  const replies = createReplySender(deps, retry, summary, upstreamOk);
+  const replies = createReplySender(deps, { retry, summary, enabled: upstreamOk });
   let downloading = setupOk;
   const inflow: Inflow = { done: () => !downloading, signal: createSignal() };
   await Promise.all([

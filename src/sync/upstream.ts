@@ -25,10 +25,9 @@ const SEND_CONCURRENCY = 8;
  */
 export async function upstreamPass(
   deps: TickDeps,
-  retry: RetryParams,
-  summary: TickSummary,
-  notAgain: string[] = [],
+  options: { retry: RetryParams; summary: TickSummary; notAgain?: string[] },
 ): Promise<void> {
+  const { retry, summary, notAgain = [] } = options;
   while (!deps.stopSignal?.aborted) {
     const rows = await dueUpstream(deps.db.orm, deps.now(), UP_BATCH, notAgain);
     if (rows.length === 0) return;
@@ -99,10 +98,9 @@ export interface ReplySender {
 /** One pass at a time; a kick during a pass asks for one more. A pass that failed ends the sending for this tick. */
 export function createReplySender(
   deps: TickDeps,
-  retry: RetryParams,
-  summary: TickSummary,
-  enabled = true,
+  options: { retry: RetryParams; summary: TickSummary; enabled?: boolean },
 ): ReplySender {
+  const { retry, summary, enabled = true } = options;
   const notAgain: string[] = [];
   let running: Promise<void> | undefined;
   let again = false;
@@ -111,7 +109,7 @@ export function createReplySender(
     running = (async () => {
       do {
         again = false;
-        await upstreamPass(deps, retry, summary, notAgain);
+        await upstreamPass(deps, { retry, summary, notAgain });
       } while (again);
     })().catch((err) => {
       failure = err;

@@ -6,9 +6,9 @@ import { type Orm, queryRows } from "../client.ts";
 export async function purgeHistory(
   ex: Orm,
   cutoff: Date,
-  batch = 5000,
-  maxBatches = 20,
+  options: { batch?: number; maxBatches?: number } = {},
 ): Promise<{ exec: number; log: number }> {
+  const { batch = 5000, maxBatches = 20 } = options;
   const at = sql`${cutoff.toISOString()}::timestamptz`;
   // Raw SQL: a bounded delete (`where id in (select … limit n)`) with a row count, on both drivers.
   const purge = async (deleteBatch: () => ReturnType<typeof sql>) => {

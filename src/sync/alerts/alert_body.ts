@@ -99,8 +99,12 @@ function headline(e: AlertEvent, count: number): string {
   }
 }
 
-/** The body of one POST. */
-export function alertBody(e: AlertEvent, count: number, at: Date, tenantId: string | undefined): AlertBody {
+/** The body of one POST: `count` times the event in the window, sent `at`. */
+export function alertBody(
+  e: AlertEvent,
+  options: { count: number; at: Date; tenantId: string | undefined },
+): AlertBody {
+  const { count, at, tenantId } = options;
   const details: AlertDetails = { ...e.details };
   if (details.messages) details.messages = details.messages.slice(0, 10).map(safeSample);
   if (details.errorCode && !CODE_SAFE.test(details.errorCode)) details.errorCode = "UNKNOWN";

@@ -186,7 +186,7 @@ export function createAlerter(o: AlerterOptions): Alerter {
       const dropped = queue.shift()!;
       log.warn("Alert queue full: the oldest alert is dropped", { condition: dropped.condition });
     }
-    queue.push(alertBody(event, count, new Date(now), o.tenantId?.()));
+    queue.push(alertBody(event, { count, at: new Date(now), tenantId: o.tenantId?.() }));
     kick();
   }
 
