@@ -11,7 +11,7 @@ import { CronError, parseCron } from "./cron.ts";
 import { LOG_LEVELS } from "./log.ts";
 import { isMessageType, MESSAGE_TYPE_RULE } from "./message_type.ts";
 import { parseSecretKey, SECRET_KEY_HOWTO } from "./secrets/secret_key.ts";
-import { ConfigError } from "./config/config_error.ts";
+import { invalidConfig } from "./config/config_error.ts";
 import { decimal, type Env, field, httpUrl, integer } from "./config/field.ts";
 import { parseWireProfile } from "./config/parse_wire_profile.ts";
 import {
@@ -23,7 +23,7 @@ import {
 } from "./config/record.ts";
 import { secret } from "./config/secret.ts";
 
-export { ConfigError } from "./config/config_error.ts";
+export { ConfigError, invalidConfig } from "./config/config_error.ts";
 export {
   type Config,
   DEFAULT_ACK_CONCURRENCY,
@@ -78,7 +78,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     parseCron(schedule);
   } catch (err) {
     if (err instanceof CronError) {
-      throw new ConfigError("SMARTLINK_SCHEDULE", `a 5-field cron expression (${err.message})`);
+      throw invalidConfig("SMARTLINK_SCHEDULE", `a 5-field cron expression (${err.message})`);
     }
     throw err;
   }
@@ -88,7 +88,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   if (subscriptionsRaw !== undefined && subscriptionsRaw.trim() !== "") {
     subscriptions = [...new Set(subscriptionsRaw.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
     if (subscriptions.length === 0) {
-      throw new ConfigError(
+      throw invalidConfig(
         "SMARTLINK_SUBSCRIPTIONS",
         `comma-separated message types (${MESSAGE_TYPE_RULE})`,
         subscriptionsRaw,
@@ -96,35 +96,35 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     }
     const bad = subscriptions.find((s) => !isMessageType(s));
     if (bad !== undefined) {
-      throw new ConfigError("SMARTLINK_SUBSCRIPTIONS", `comma-separated message types (${MESSAGE_TYPE_RULE})`, bad);
+      throw invalidConfig("SMARTLINK_SUBSCRIPTIONS", `comma-separated message types (${MESSAGE_TYPE_RULE})`, bad);
     }
   }
 
   const configSource = env.SMARTLINK_CONFIG?.trim() || undefined;
   if (configSource && /^[a-z]+:\/\//i.test(configSource) && !/^https?:\/\//i.test(configSource)) {
-    throw new ConfigError("SMARTLINK_CONFIG", "a file path or an http(s) URL", configSource);
+    throw invalidConfig("SMARTLINK_CONFIG", "a file path or an http(s) URL", configSource);
   }
 
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new ConfigError("DATABASE_URL", "a postgres:// or postgresql:// URL");
+    throw invalidConfig("DATABASE_URL", "a postgres:// or postgresql:// URL");
   }
 
   const clientId = secret(env, "SMARTLINK_CLIENT_ID", readTextFile);
   const clientSecret = secret(env, "SMARTLINK_CLIENT_SECRET", readTextFile);
   if ((clientId === undefined) !== (clientSecret === undefined)) {
     const missing = clientId === undefined ? "SMARTLINK_CLIENT_ID" : "SMARTLINK_CLIENT_SECRET";
-    throw new ConfigError(missing, "a value too (client id and secret go together)");
+    throw invalidConfig(missing, "a value too (client id and secret go together)");
   }
   const secretKeyText = secret(env, "SMARTLINK_SECRET_KEY", readTextFile);
   const secretKey = secretKeyText === undefined ? undefined : parseSecretKey(secretKeyText);
   if (secretKeyText !== undefined && secretKey === undefined) {
     const name = env.SMARTLINK_SECRET_KEY_FILE ? "SMARTLINK_SECRET_KEY_FILE" : "SMARTLINK_SECRET_KEY";
-    throw new ConfigError(name, SECRET_KEY_HOWTO);
+    throw invalidConfig(name, SECRET_KEY_HOWTO);
   }
   const adminToken = secret(env, "SMARTLINK_ADMIN_TOKEN", readTextFile);
   if (adminToken !== undefined && adminToken.length < 12) {
-    throw new ConfigError("SMARTLINK_ADMIN_TOKEN", "at least 12 characters");
+    throw invalidConfig("SMARTLINK_ADMIN_TOKEN", "at least 12 characters");
   }
   // It travels as an HTTP Bearer token, whose syntax (RFC 6750) allows only these characters.
   if (adminToken !== undefined && !/^[A-Za-z0-9._~+/-]+=*$/.test(adminToken)) {
@@ -137,7 +137,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const alertWebhook = secret(env, "SMARTLINK_ALERT_WEBHOOK", readTextFile);
   if (alertWebhook !== undefined && !/^https?:\/\/[^\s/]+/i.test(alertWebhook)) {
     // Never echo the value: a webhook URL carries its own secret.
-    throw new ConfigError("SMARTLINK_ALERT_WEBHOOK", "an http(s) URL");
+    throw invalidConfig("SMARTLINK_ALERT_WEBHOOK", "an http(s) URL");
   }
 
   const config: Config = {

@@ -4,7 +4,7 @@
  * the same way. Blank lines and `#` comments are skipped; a value may be
  * quoted with `"` or `'`. The process environment wins over the file.
  */
-import { ConfigError } from "./config.ts";
+import { invalidConfig } from "./config.ts";
 
 const LINE = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 
@@ -15,7 +15,7 @@ export function parseEnvFile(text: string): Record<string, string> {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
     const m = LINE.exec(line);
-    if (!m) throw new ConfigError("SMARTLINK_ENV_FILE", `KEY=VALUE on line ${i + 1}`, line.slice(0, 80));
+    if (!m) throw invalidConfig("SMARTLINK_ENV_FILE", `KEY=VALUE on line ${i + 1}`, line.slice(0, 80));
     let value = m[2];
     const q = value[0];
     if ((q === '"' || q === "'") && value.length >= 2 && value.endsWith(q)) value = value.slice(1, -1);
@@ -38,7 +38,7 @@ export function withEnvFile(
   try {
     text = readText(path);
   } catch (err) {
-    throw new ConfigError("SMARTLINK_ENV_FILE", "a readable file", `${path} (${(err as Error).message})`);
+    throw invalidConfig("SMARTLINK_ENV_FILE", "a readable file", `${path} (${(err as Error).message})`);
   }
   return { ...parseEnvFile(text), ...processEnv };
 }

@@ -4,7 +4,7 @@
  * A secret variable's value never appears in the error.
  */
 import * as v from "valibot";
-import { ConfigError } from "./config_error.ts";
+import { invalidConfig } from "./config_error.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -22,7 +22,7 @@ export function field<T>(env: Env, name: string, expected: string, schema: v.Gen
   if (raw === undefined || raw.trim() === "") return fallback;
   const result = v.safeParse(schema, raw.trim());
   if (!result.success) {
-    throw new ConfigError(name, expected, SECRET_VARIABLES.has(name) ? undefined : raw);
+    throw invalidConfig(name, expected, SECRET_VARIABLES.has(name) ? undefined : raw);
   }
   return result.output;
 }

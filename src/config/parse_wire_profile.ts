@@ -12,7 +12,7 @@ import {
   type RouteShorthand,
   type WireProfile,
 } from "../profile/wire_profile.ts";
-import { ConfigError } from "./config_error.ts";
+import { invalidConfig } from "./config_error.ts";
 import type { Env } from "./field.ts";
 
 const RouteSchema = v.pipe(
@@ -38,17 +38,17 @@ function parseRoutes(raw: string | undefined): RouteShorthand | undefined {
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
+    throw invalidConfig("SMARTLINK_ROUTES", expected, raw);
   }
   const result = v.safeParse(RoutesOverrideSchema, json);
-  if (!result.success) throw new ConfigError("SMARTLINK_ROUTES", expected, raw);
+  if (!result.success) throw invalidConfig("SMARTLINK_ROUTES", expected, raw);
   return result.output;
 }
 
 function profileError(variable: string, err: unknown): never {
   if (!(err instanceof ProfileError)) throw err;
   const key = err.keyPath.startsWith("(") ? "" : `key "${err.keyPath}" to be `;
-  throw new ConfigError(variable, `${key}${err.expected}${err.received === undefined ? "" : `, got ${err.received}`}`);
+  throw invalidConfig(variable, `${key}${err.expected}${err.received === undefined ? "" : `, got ${err.received}`}`);
 }
 
 /** `SMARTLINK_PROFILE` (a file or the JSON itself) over the defaults, then `SMARTLINK_ROUTES` over that. @throws ConfigError */

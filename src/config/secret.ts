@@ -1,5 +1,5 @@
 /** `secret`: a secret read from `NAME` or from the file that `NAME_FILE` names. */
-import { ConfigError } from "./config_error.ts";
+import { invalidConfig } from "./config_error.ts";
 import type { Env } from "./field.ts";
 
 /** A secret from `NAME` or from the file named by `NAME_FILE` (one of them). @throws ConfigError */
@@ -7,7 +7,7 @@ export function secret(env: Env, name: string, readTextFile: (path: string) => s
   const direct = env[name];
   const file = env[`${name}_FILE`];
   if (direct !== undefined && direct !== "" && file !== undefined && file !== "") {
-    throw new ConfigError(name, `either ${name} or ${name}_FILE, not both`);
+    throw invalidConfig(name, `either ${name} or ${name}_FILE, not both`);
   }
   if (file !== undefined && file !== "") {
     let text: string;
@@ -15,10 +15,10 @@ export function secret(env: Env, name: string, readTextFile: (path: string) => s
       text = readTextFile(file);
     } catch (err) {
       const reason = err instanceof Deno.errors.NotFound ? "file not found" : "file not readable";
-      throw new ConfigError(`${name}_FILE`, `a readable file holding the value (${reason})`, file);
+      throw invalidConfig(`${name}_FILE`, `a readable file holding the value (${reason})`, file);
     }
     const value = text.replace(/\r?\n$/, "").trim();
-    if (value === "") throw new ConfigError(`${name}_FILE`, "a file holding a non-empty value", file);
+    if (value === "") throw invalidConfig(`${name}_FILE`, "a file holding a non-empty value", file);
     return value;
   }
   return direct === undefined || direct.trim() === "" ? undefined : direct.trim();

@@ -1,5 +1,5 @@
 /** `assertServeSafe`: `serve` refuses an unauthenticated admin surface off loopback. */
-import { ConfigError } from "./config_error.ts";
+import { invalidConfig } from "./config_error.ts";
 import type { Config } from "./record.ts";
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
@@ -14,7 +14,7 @@ export function isLoopbackHost(host: string): boolean {
  */
 export function assertServeSafe(config: Config): void {
   if (!config.adminToken && !isLoopbackHost(config.host)) {
-    throw new ConfigError(
+    throw invalidConfig(
       "SMARTLINK_ADMIN_TOKEN",
       `a value when HOST is not a loopback address (HOST is "${config.host}"): set SMARTLINK_ADMIN_TOKEN or use HOST=127.0.0.1`,
     );

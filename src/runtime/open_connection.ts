@@ -4,7 +4,7 @@
  * new `get` shape for `doctor`.
  */
 import { type Connection, createConnection } from "../capture/connection.ts";
-import { type Config, ConfigError } from "../config.ts";
+import { type Config, invalidConfig } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { writeGetShape } from "../db/connection_store.ts";
 import { errorFields, type Logger } from "../log.ts";
@@ -40,6 +40,6 @@ export function openConnection(
       onError: (err) => logger.warn("Exchange with the Smart Link Server not recorded", errorFields(err)),
     });
   } catch (err) {
-    throw new ConfigError("SMARTLINK_CAPTURE", `a file that can be created or appended to (${(err as Error).message})`);
+    throw invalidConfig("SMARTLINK_CAPTURE", `a file that can be created or appended to (${(err as Error).message})`);
   }
 }
