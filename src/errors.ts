@@ -114,9 +114,12 @@ export type SmartLinkErrorCode =
   /** The server redirects: not followed, the request carries the token. */
   | "SL_REDIRECT"
   /** No RAC token for the call. */
-  | "SL_TOKEN"
+  | "SL_TOKEN";
+
+/** The codes of the wire below the calls. */
+export type WireErrorCode =
   /** A value that cannot be placed in a URL path segment (`PathSegmentError`). */
-  | "PATH_SEGMENT_INVALID";
+  "PATH_SEGMENT_INVALID";
 
 /** The codes of a downloaded item that cannot be a message: stored DEAD on arrival. */
 export type MessageErrorCode =
@@ -174,6 +177,7 @@ export type ErrorCode =
   | HandlerErrorCode
   | RacErrorCode
   | SmartLinkErrorCode
+  | WireErrorCode
   | MessageErrorCode
   | SyncErrorCode
   | CliErrorCode;

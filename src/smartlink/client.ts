@@ -83,8 +83,7 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
       return await opts.tokens.getToken();
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new SmartLinkError(`Smart Link ${op} failed: no RAC token: ${reason}`, {
-        code: "SL_TOKEN",
+      throw new SmartLinkError("SL_TOKEN", `Smart Link ${op} failed: no RAC token: ${reason}`, {
         kind: "transient",
         op,
         cause: err,
@@ -110,25 +109,24 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
       if (res.status >= 300 && res.status <= 399) {
         const location = res.headers.get("location") ?? "(no Location header)";
         throw new SmartLinkError(
+          "SL_REDIRECT",
           `Smart Link ${op} failed: HTTP ${res.status} from "${url}" redirects to "${cutUtf8(location, 500)}": ` +
             `not followed, since the request carries the token; set SMARTLINK_LINK_URL to the final URL`,
-          { code: "SL_REDIRECT", kind: "transient", op, status: res.status },
+          { kind: "transient", op, status: res.status },
         );
       }
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
       if (err instanceof SmartLinkError) throw err;
       if (signal.aborted) {
-        throw new SmartLinkError(`Smart Link ${op} failed: timed out after ${opts.timeoutMs} ms waiting for "${url}"`, {
-          code: "SL_TIMEOUT",
-          kind: "transient",
-          op,
-          cause: err,
-        });
+        throw new SmartLinkError(
+          "SL_TIMEOUT",
+          `Smart Link ${op} failed: timed out after ${opts.timeoutMs} ms waiting for "${url}"`,
+          { kind: "transient", op, cause: err },
+        );
       }
       const reason = describeFetchError(err);
-      throw new SmartLinkError(`Smart Link ${op} failed: network error reaching "${url}": ${reason}`, {
-        code: "SL_NETWORK",
+      throw new SmartLinkError("SL_NETWORK", `Smart Link ${op} failed: network error reaching "${url}": ${reason}`, {
         kind: "transient",
         op,
         cause: err,
@@ -142,11 +140,11 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
   async function call(op: SmartLinkOp, values: PlaceholderValues) {
     const operation = op === "nack" ? profile.nack : profile[op];
     if (operation === undefined) {
-      throw new SmartLinkError(`Smart Link ${op} is not configured: add "${op}" to SMARTLINK_PROFILE`, {
-        code: "SL_BAD_REQUEST",
-        kind: "transient",
-        op,
-      });
+      throw new SmartLinkError(
+        "SL_BAD_REQUEST",
+        `Smart Link ${op} is not configured: add "${op}" to SMARTLINK_PROFILE`,
+        { kind: "transient", op },
+      );
     }
     const { method, url, body: payload } = renderRequest(op, operation, baseUrl, values);
     let retried401 = false;
@@ -242,8 +240,7 @@ export function createSmartLinkClient(opts: SmartLinkClientOptions): SmartLinkCl
 /** A copy of `err` with its message and raw body redacted. */
 function redactError(err: unknown, redact: (text: string) => string): unknown {
   if (!(err instanceof SmartLinkError)) return err;
-  const copy = new SmartLinkError(redact(err.message), {
-    code: err.code,
+  const copy = new SmartLinkError(err.code, redact(err.message), {
     kind: err.kind,
     op: err.op,
     status: err.status,

@@ -3,54 +3,34 @@
  * what to do: `transient` stops the phase for this tick and burns no attempt;
  * `rejected` counts as a failed attempt of the message (only `send` has one).
  */
+import { AppError, type AppErrorOptions, type SmartLinkErrorCode } from "../errors.ts";
 
 export type SmartLinkOp = "setup" | "get" | "ack" | "nack" | "send";
 
 export type SmartLinkErrorKind = "transient" | "rejected";
 
-export type SmartLinkErrorCode =
-  | "SL_NETWORK"
-  | "SL_TIMEOUT"
-  | "SL_HTTP_5XX"
-  | "SL_RATE_LIMITED"
-  | "SL_UNAUTHORIZED"
-  | "SL_FORBIDDEN"
-  | "SL_NOT_FOUND"
-  | "SL_REJECTED"
-  | "SL_BAD_RESPONSE"
-  /** A value that cannot be a URL path segment (empty, `.` or `..`): the request is never sent. */
-  | "SL_BAD_PATH"
-  /** A request the profile cannot build (an operation it lacks, an envelope that is not JSON inside a body). */
-  | "SL_BAD_REQUEST"
-  /** This database is a copy of another installation's (same tenant): setup, get and send are paused. */
-  | "SL_INSTALLATION"
-  | "SL_REDIRECT"
-  | "SL_TOKEN";
+export type { SmartLinkErrorCode };
 
-export interface SmartLinkErrorOptions {
-  code: SmartLinkErrorCode;
+export interface SmartLinkErrorOptions extends AppErrorOptions {
   kind: SmartLinkErrorKind;
   op: SmartLinkOp;
   status?: number;
   retryAfterMs?: number;
   /** The raw response body, already cut (at most 4 KiB); for logs, never for end users. */
   rawBody?: string;
-  cause?: unknown;
 }
 
 /** A failed Smart Link Server call, classified for the sync tick. */
-export class SmartLinkError extends Error {
+export class SmartLinkError extends AppError<SmartLinkErrorCode> {
   override name = "SmartLinkError";
-  readonly code: SmartLinkErrorCode;
   readonly kind: SmartLinkErrorKind;
   readonly op: SmartLinkOp;
   readonly status?: number;
   readonly retryAfterMs?: number;
   readonly rawBody?: string;
 
-  constructor(message: string, options: SmartLinkErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
+  constructor(code: SmartLinkErrorCode, message: string, options: SmartLinkErrorOptions) {
+    super(code, message, options);
     this.kind = options.kind;
     this.op = options.op;
     this.status = options.status;
@@ -91,8 +71,7 @@ export function httpStatusError(
 ): SmartLinkError {
   const { code, kind } = classifyStatus(op, status);
   const detail = extra.detail ? `: ${extra.detail}` : "";
-  return new SmartLinkError(`Smart Link ${op} failed: HTTP ${status} from "${url}"${detail}`, {
-    code,
+  return new SmartLinkError(code, `Smart Link ${op} failed: HTTP ${status} from "${url}"${detail}`, {
     kind,
     op,
     status,

@@ -1,4 +1,5 @@
 /** What one transport item of a `get` becomes: an `InboundMessage`, or an `ItemError` with its code. */
+import type { MessageErrorCode } from "../errors.ts";
 
 export interface InboundMessage {
   /** The transport id: stored as IDEXTERNO, and what `ack` takes unless `ackId` is set. */
@@ -13,16 +14,8 @@ export interface InboundMessage {
   content: string;
 }
 
-export type ItemErrorCode =
-  | "MSG_NO_ID"
-  | "MSG_BAD_ID"
-  | "MSG_NO_TYPE"
-  | "MSG_BAD_TYPE"
-  | "MSG_TOO_LARGE"
-  | "MSG_NUL_BYTES"
-  | "MSG_BAD_TEXT"
-  | "MSG_INVALID_JSON"
-  | "MSG_BAD_SHAPE";
+/** Why an item cannot be a message: `MessageErrorCode` of `errors.ts`, documented there. */
+export type ItemErrorCode = MessageErrorCode;
 
 /** An item that cannot become a message. With an `id` the caller stores it DEAD and acks it; without, it logs and skips. */
 export interface ItemError {

@@ -5,15 +5,22 @@
  * resolves those (also `%2e`/`%2E` spellings) against the path and would walk
  * the request to another endpoint.
  */
+import { AppError, type AppErrorOptions } from "../errors.ts";
 
 /** A value that cannot be placed into a path segment. */
-export class PathSegmentError extends Error {
+export class PathSegmentError extends AppError<"PATH_SEGMENT_INVALID"> {
   override name = "PathSegmentError";
-  constructor(readonly param: string, readonly value: string) {
-    super(
-      `Value ${JSON.stringify(value)} of "${param}" cannot be placed in a URL path segment: ` +
-        `it must not be empty, "." or ".."`,
-    );
+  readonly param: string;
+  readonly value: string;
+
+  constructor(
+    code: "PATH_SEGMENT_INVALID",
+    message: string,
+    options: AppErrorOptions & { param: string; value: string },
+  ) {
+    super(code, message, options);
+    this.param = options.param;
+    this.value = options.value;
   }
 }
 
@@ -29,7 +36,11 @@ export function pathSegmentProblem(value: string): string | undefined {
  * @throws PathSegmentError when it is empty, `.` or `..`
  */
 export function encodePathSegment(param: string, value: string): string {
-  if (pathSegmentProblem(value) !== undefined) throw new PathSegmentError(param, value);
+  if (pathSegmentProblem(value) !== undefined) {
+    const message = `Value ${JSON.stringify(value)} of "${param}" cannot be placed in a URL path segment: ` +
+      `it must not be empty, "." or ".."`;
+    throw new PathSegmentError("PATH_SEGMENT_INVALID", message, { param, value });
+  }
   // encodeURIComponent leaves "." alone; it is safe inside a longer segment. A lone surrogate cannot be
   // UTF-8 encoded, so it becomes U+FFFD first instead of throwing.
   return encodeURIComponent(value.toWellFormed());

@@ -26,8 +26,7 @@ function pathSegment(op: SmartLinkOp, name: string, value: string): string {
     return encodePathSegment(`$${name}`, value);
   } catch (err) {
     if (!(err instanceof PathSegmentError)) throw err;
-    throw new SmartLinkError(`Smart Link ${op} not sent: ${err.message}`, {
-      code: "SL_BAD_PATH",
+    throw new SmartLinkError("SL_BAD_PATH", `Smart Link ${op} not sent: ${err.message}`, {
       kind: "rejected",
       op,
       cause: err,
@@ -51,10 +50,11 @@ function fillBody(value: JsonValue, values: PlaceholderValues): JsonValue {
         return JSON.parse(filled as string) as JsonValue;
       } catch (err) {
         throw new SmartLinkError(
+          "SL_BAD_REQUEST",
           `Smart Link send not sent: the profile places the envelope inside the body, but it is not JSON: ${
             (err as Error).message
           }`,
-          { code: "SL_BAD_REQUEST", kind: "rejected", op: "send", cause: err },
+          { kind: "rejected", op: "send", cause: err },
         );
       }
     }

@@ -25,8 +25,7 @@ export const RAW_BODY_LOG_BYTES = 4096;
 const GetBodySchema = v.union([v.null(), v.array(v.unknown()), v.record(v.string(), v.unknown())]);
 
 function badBody(message: string, text: string, cause?: unknown): SmartLinkError {
-  return new SmartLinkError(message, {
-    code: "SL_BAD_RESPONSE",
+  return new SmartLinkError("SL_BAD_RESPONSE", message, {
     kind: "transient",
     op: "get",
     rawBody: cutUtf8(text, RAW_BODY_LOG_BYTES),

@@ -7,6 +7,7 @@
 import { DEFAULT_ACK_CONCURRENCY } from "../config.ts";
 import { type IncomingRow, storeIncoming } from "../db/queue/store_incoming.ts";
 import type { HandlerRegistry } from "../handlers/types.ts";
+import { errorText } from "../errors.ts";
 import { errorFields } from "../log.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
 import { cutUtf8, type ParsedItem, storable } from "../smartlink/wire.ts";
@@ -109,7 +110,9 @@ function toIncoming(item: ParsedItem, handlers?: HandlerRegistry): IncomingRow |
       conteudo: m.content,
       ackId: m.ackId,
     };
-    if (handlers && !handlers.has(m.type)) row.deadReason = `HANDLER_MISSING: No handler for type "${m.type}"`;
+    if (handlers && !handlers.has(m.type)) {
+      row.deadReason = errorText("HANDLER_MISSING", `No handler for type "${m.type}"`);
+    }
     return row;
   }
   if (item.id === undefined || item.id === "") return undefined;
@@ -117,7 +120,7 @@ function toIncoming(item: ParsedItem, handlers?: HandlerRegistry): IncomingRow |
     idExterno: item.id,
     tipo: item.type ?? "(unknown)",
     conteudo: item.content ?? "",
-    deadReason: `${item.code}: ${item.error}`,
+    deadReason: errorText(item.code, item.error),
     ackId: item.ackId,
     badId: item.code === "MSG_BAD_ID",
   };
@@ -178,7 +181,7 @@ async function storeOne(deps: TickDeps, row: IncomingRow, failed?: unknown) {
     idExterno: row.idExterno,
     tipo: storable(row.tipo, 400),
     conteudo: storable(row.conteudo, Infinity),
-    deadReason: `STORE_REFUSED: The database refused the message as received: ${storable(reason, 400)}`,
+    deadReason: errorText("STORE_REFUSED", `The database refused the message as received: ${storable(reason, 400)}`),
     ackId: row.ackId,
   };
   let result;

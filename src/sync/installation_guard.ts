@@ -147,16 +147,14 @@ export function guardClient(client: SmartLinkClient, guard: InstallationGuard): 
       state = await guard.check();
     } catch (err) {
       if (!(err instanceof TenantUnavailableError)) throw err;
-      throw new SmartLinkError(`Smart Link ${op} failed: ${err.message}`, {
-        code: "SL_TOKEN",
+      throw new SmartLinkError("SL_TOKEN", `Smart Link ${op} failed: ${err.message}`, {
         kind: "transient",
         op,
         cause: err,
       });
     }
     if (state.status === "mismatch") {
-      throw new SmartLinkError(`Smart Link ${op} paused: ${state.message}`, {
-        code: "SL_INSTALLATION",
+      throw new SmartLinkError("SL_INSTALLATION", `Smart Link ${op} paused: ${state.message}`, {
         kind: "transient",
         op,
       });

@@ -71,8 +71,7 @@ async function sendOne(deps: TickDeps, retry: RetryParams, row: MessageRow): Pro
     if (!(err instanceof SmartLinkError) || err.kind !== "rejected") {
       return err instanceof SmartLinkError
         ? err
-        : new SmartLinkError(`Smart Link send failed: ${(err as Error).message}`, {
-          code: "SL_NETWORK",
+        : new SmartLinkError("SL_NETWORK", `Smart Link send failed: ${(err as Error).message}`, {
           kind: "transient",
           op: "send",
           cause: err,

@@ -27,12 +27,11 @@ export class FakeLink implements SmartLinkPort {
       op,
       count,
       error: () =>
-        new SmartLinkError(`Smart Link ${op} failed: HTTP ${status}`, {
-          code: kind === "transient" ? "SL_HTTP_5XX" : "SL_REJECTED",
-          kind,
-          op,
-          status,
-        }),
+        new SmartLinkError(
+          kind === "transient" ? "SL_HTTP_5XX" : "SL_REJECTED",
+          `Smart Link ${op} failed: HTTP ${status}`,
+          { kind, op, status },
+        ),
     });
   }
 

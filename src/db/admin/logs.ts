@@ -1,7 +1,7 @@
 /** The admin view's log: GTOTVSLINKLOG newest first, filtered, one keyset page, and the newest errors. */
 import { and, desc, eq, getTableColumns, gte, lte } from "drizzle-orm";
 import type { Database } from "../client.ts";
-import { log, type LogRow, type LogType } from "../schema.ts";
+import { log, LOG_TYPES, type LogRow, type LogType } from "../schema.ts";
 import { before, type Keyset, keyText, type Page, page } from "./keyset.ts";
 
 export interface LogFilter {
@@ -32,8 +32,11 @@ export async function listLogs(db: Database, filter: LogFilter): Promise<Page<Lo
   return page(rows, filter.limit);
 }
 
-/** The newest error LOG rows (LOGTYPE 2). */
+/** The newest error LOG rows (LOGTYPE error). */
 export async function recentErrors(db: Database, limit = 10): Promise<LogRow[]> {
-  return await db.orm.select().from(log).where(eq(log.logType, 2)).orderBy(desc(log.logDate), desc(log.id))
+  return await db.orm.select().from(log).where(eq(log.logType, LOG_TYPES.error)).orderBy(
+    desc(log.logDate),
+    desc(log.id),
+  )
     .limit(limit);
 }
