@@ -29,7 +29,9 @@ export async function activateCredentials(
   if (!deps.key) return { ok: false, code: "NO_SECRET_KEY", message: NO_KEY_MESSAGE };
   const test = await testCredentials(input, deps);
   if (!test.ok) {
-    await logOperatorAction(db, "activate", `Activation refused: ${test.message}`, {
+    await logOperatorAction(db, {
+      action: "activate",
+      text: `Activation refused: ${test.message}`,
       now: deps.now(),
       actor: deps.actor,
       failed: true,
@@ -48,7 +50,9 @@ export async function activateCredentials(
     ...sealed,
     storedBy: `${deps.actor.via} ${deps.actor.address}`,
   }, now);
-  await logOperatorAction(db, "activate", `Activated client id "${input.clientId}" (${input.env})`, {
+  await logOperatorAction(db, {
+    action: "activate",
+    text: `Activated client id "${input.clientId}" (${input.env})`,
     now,
     actor: deps.actor,
     detail: {

@@ -11,7 +11,9 @@ export async function deactivateCredentials(db: Database, deps: { now: () => Dat
   const before = await readStoredCredentials(db).catch(() => undefined);
   const removed = await deleteStoredCredentials(db);
   if (removed) {
-    await logOperatorAction(db, "deactivate", `Deactivated client id "${before?.value.clientId ?? "?"}"`, {
+    await logOperatorAction(db, {
+      action: "deactivate",
+      text: `Deactivated client id "${before?.value.clientId ?? "?"}"`,
       now: deps.now(),
       actor: deps.actor,
       detail: { clientId: before?.value.clientId ?? null },

@@ -29,7 +29,9 @@ export async function rotateKey(
   const sealed = await sealSecret(keys.next, secret, r.clientId);
   const now = deps.now();
   await writeStoredCredentials(db, { ...r, ...sealed }, now);
-  await logOperatorAction(db, "rotate-key", `Stored credentials re-encrypted under key id "${sealed.keyId}"`, {
+  await logOperatorAction(db, {
+    action: "rotate-key",
+    text: `Stored credentials re-encrypted under key id "${sealed.keyId}"`,
     now,
     actor: deps.actor,
     detail: { clientId: r.clientId, fromKeyId: r.keyId, toKeyId: sealed.keyId },

@@ -45,12 +45,13 @@ export async function activateConfirmCommand(o: CommandOptions): Promise<number>
     const before = await runtime.installation.check().catch(() => undefined);
     const state = await runtime.installation.confirm("cli");
     const identity = describeIdentity(state.live!);
-    await logOperatorAction(
-      runtime.db,
-      "installation.confirm",
-      `Installation identity adopted for tenant "${state.tenantId}": ${identity}`,
-      { now: runtime.now(), actor: { via: "cli", address: "local" }, detail: { tenantId: state.tenantId } },
-    );
+    await logOperatorAction(runtime.db, {
+      action: "installation.confirm",
+      text: `Installation identity adopted for tenant "${state.tenantId}": ${identity}`,
+      now: runtime.now(),
+      actor: { via: "cli", address: "local" },
+      detail: { tenantId: state.tenantId },
+    });
     if (before?.status === "mismatch" && before.recorded) {
       o.print(`Was: ${describeIdentity(before.recorded.identity)} (${before.recorded.recordedBy})`);
     }

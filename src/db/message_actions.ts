@@ -127,10 +127,9 @@ export async function discardMessage(db: Database, id: string, options: ActionOp
  */
 export async function logOperatorAction(
   db: Database,
-  action: string,
-  text: string,
-  options: ActionOptions & { detail?: Record<string, unknown>; failed?: boolean },
+  options: ActionOptions & { action: string; text: string; detail?: Record<string, unknown>; failed?: boolean },
 ): Promise<boolean> {
+  const { action, text } = options;
   try {
     await db.orm.insert(log).values({
       idMensagem: null,

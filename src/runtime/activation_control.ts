@@ -48,14 +48,16 @@ export function runtimeActivationControl(options: RuntimeActivationOptions): Act
     async test(input, actor) {
       known.add(input.clientSecret);
       const result = await testCredentials(input, testDeps());
-      await logOperatorAction(
-        db,
-        "activation-test",
-        result.ok
+      await logOperatorAction(db, {
+        action: "activation-test",
+        text: result.ok
           ? `Credentials test passed for client id "${input.clientId}"`
           : `Credentials test failed: ${result.message}`,
-        { now: now(), actor, failed: !result.ok, detail: { clientId: input.clientId, env: input.env, ok: result.ok } },
-      );
+        now: now(),
+        actor,
+        failed: !result.ok,
+        detail: { clientId: input.clientId, env: input.env, ok: result.ok },
+      });
       return result;
     },
     async activate(input, actor) {

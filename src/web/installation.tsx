@@ -25,12 +25,15 @@ const ConfirmBody = v.object({
 
 async function confirm(deps: AppDeps, actor: Actor): Promise<InstallationState> {
   const state = await deps.confirmInstallation!(`${actor.via} ${actor.address}`);
-  await logOperatorAction(
-    deps.db,
-    "installation.confirm",
-    `Installation identity adopted for tenant "${state.tenantId}": ${state.live ? describeIdentity(state.live) : ""}`,
-    { now: deps.now(), actor, detail: { tenantId: state.tenantId } },
-  );
+  await logOperatorAction(deps.db, {
+    action: "installation.confirm",
+    text: `Installation identity adopted for tenant "${state.tenantId}": ${
+      state.live ? describeIdentity(state.live) : ""
+    }`,
+    now: deps.now(),
+    actor,
+    detail: { tenantId: state.tenantId },
+  });
   return state;
 }
 

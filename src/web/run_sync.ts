@@ -10,7 +10,9 @@ export async function runSyncAction(
 ): Promise<SyncRunResult> {
   const result = await deps.sync.run(trigger);
   const where = trigger === "api" ? "through the API" : "from the admin view";
-  await logOperatorAction(deps.db, "sync", `Operator sync requested ${where}`, {
+  await logOperatorAction(deps.db, {
+    action: "sync",
+    text: `Operator sync requested ${where}`,
     now: deps.now(),
     actor,
     detail: result.ran

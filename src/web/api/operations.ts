@@ -62,7 +62,9 @@ export function createOperationsApi(deps: AppDeps): Hono {
     }),
     async (c) => {
       const r = await purgeAll(deps.db, deps.now(), deps.config.retentionDays);
-      await logOperatorAction(deps.db, "purge", `Operator purge: ${r.exec} EXEC and ${r.log} LOG rows deleted`, {
+      await logOperatorAction(deps.db, {
+        action: "purge",
+        text: `Operator purge: ${r.exec} EXEC and ${r.log} LOG rows deleted`,
         now: deps.now(),
         actor: apiActor(c),
         detail: { exec: r.exec, log: r.log, cutoff: r.cutoff.toISOString() },
