@@ -128,7 +128,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   }
   // It travels as an HTTP Bearer token, whose syntax (RFC 6750) allows only these characters.
   if (adminToken !== undefined && !/^[A-Za-z0-9._~+/-]+=*$/.test(adminToken)) {
-    throw new ConfigError(
+    throw invalidConfig(
       "SMARTLINK_ADMIN_TOKEN",
       "letters, digits and . _ ~ + / - only (it is sent as a Bearer token), e.g. the output of `openssl rand -hex 24`",
     );
