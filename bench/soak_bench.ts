@@ -13,6 +13,10 @@
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) must
  * allow CREATE DATABASE. BENCH_BACKENDS=postgres,pglite selects the backends.
+ * SOAK_SPLIT=1 also prints, per sample, the client's own `Deno.memoryUsage()`
+ * split (V8 heap used/total, external), read through a `--preload` probe
+ * (bench/lib/memory_probe.ts), to tell the JavaScript heap from the rest
+ * (wasm memory, native buffers, code).
  */
 import { sql } from "drizzle-orm";
 import { openDatabase } from "../src/db/client.ts";
@@ -25,8 +29,9 @@ const PAGES_EVERY = Number(Deno.env.get("SOAK_PAGES_EVERY") ?? 50);
 const BACKENDS = (Deno.env.get("BENCH_BACKENDS") ?? "postgres,pglite").split(",");
 const ADMIN_URL = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const TOKEN = "soak-admin-token-0123456789abcdef";
-/** V8 flags of the client process: the service's (deno.json `start`) unless SOAK_V8_FLAGS says otherwise ("" for none). */
-const V8_FLAGS = Deno.env.get("SOAK_V8_FLAGS") ?? serviceV8Flags();
+/** V8 flags of the client process: the service's (deno.json `start`) unless BENCH_V8_FLAGS says otherwise ("" for none). */
+const V8_FLAGS = serviceV8Flags();
+const SPLIT = Deno.env.get("SOAK_SPLIT") === "1";
 
 const port = () => 20000 + Math.floor(Math.random() * 20000);
 
@@ -34,6 +39,12 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   const text = Deno.readTextFileSync(`/proc/${pid}/status`);
   const field = (name: string) => Number(text.match(new RegExp(`^${name}:\\s+(\\d+) kB`, "m"))![1]) / 1024;
   return { rss: field("VmRSS"), hwm: field("VmHWM") };
+}
+
+/** CPU seconds (user + system) the process has used: how much a flag costs, less sensitive to load than time. */
+function cpuOf(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function waitFor(url: string, init?: RequestInit): Promise<void> {
@@ -63,7 +74,7 @@ async function soak(backend: string): Promise<void> {
   }).spawn();
   const simBase = `http://127.0.0.1:${simPort}`;
   const dir = await Deno.makeTempDir({ prefix: "smartlink-soak-" });
-  const dbName = "smartlink_bench_soak";
+  const dbName = `smartlink_bench_soak_${Deno.pid}`;
   const admin = backend === "postgres" ? await openDatabase({ databaseUrl: ADMIN_URL, maxConnections: 1 }) : undefined;
   let databaseUrl: string | undefined;
   if (admin) {
@@ -86,6 +97,7 @@ async function soak(backend: string): Promise<void> {
       "run",
       "-A",
       ...(V8_FLAGS ? [`--v8-flags=${V8_FLAGS}`] : []),
+      ...(SPLIT ? ["--preload", new URL("./lib/memory_probe.ts", import.meta.url).pathname] : []),
       new URL("../src/main.ts", import.meta.url).pathname,
       "serve",
     ],
@@ -100,7 +112,9 @@ async function soak(backend: string): Promise<void> {
       SMARTLINK_SCHEDULE: "0 0 1 1 *",
       SMARTLINK_MINUTES_INTERVAL: "0.001",
       SMARTLINK_LOG_LEVEL: "warn",
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SMARTLINK_DATA_DIR: `${dir}/data` }),
+      ...(SPLIT ? { MEMORY_PROBE_FILE: `${dir}/memory.json` } : {}),
+      // An empty DATABASE_URL: the PGlite run must not inherit the one this bench was given.
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: "", SMARTLINK_DATA_DIR: `${dir}/data` }),
     },
     stdout: "null",
     stderr: "inherit",
@@ -109,12 +123,21 @@ async function soak(backend: string): Promise<void> {
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const basic = { Authorization: `Basic ${btoa(`admin:${TOKEN}`)}` };
   const samples: { tick: number; rss: number }[] = [];
+  const split = async (): Promise<string> => {
+    if (!SPLIT) return "";
+    await new Promise((r) => setTimeout(r, 1100)); // the probe writes every second
+    const m = JSON.parse(await Deno.readTextFile(`${dir}/memory.json`));
+    return ` (heap ${m.heapUsed.toFixed(0)}/${m.heapTotal.toFixed(0)} · external ${m.external.toFixed(0)})`;
+  };
+  const splits: string[] = [];
   try {
     await waitFor(`${simBase}/_sim/state`);
     await waitFor(`${base}/healthz`);
     const started = rssOf(client.pid);
     console.log(
-      `${backend.padEnd(8)} after start: RSS ${started.rss.toFixed(0)} MB, peak so far ${started.hwm.toFixed(0)} MB`,
+      `${backend.padEnd(8)} after start: RSS ${started.rss.toFixed(0)} MB, peak so far ${
+        started.hwm.toFixed(0)
+      } MB${await split()}`,
     );
     let n = 0;
     const t0 = performance.now();
@@ -140,12 +163,19 @@ async function soak(backend: string): Promise<void> {
           await (await fetch(`${base}${path}`, { headers: basic })).body?.cancel();
         }
       }
-      if (tick % SAMPLE_EVERY === 0) samples.push({ tick, rss: rssOf(client.pid).rss });
+      if (tick % SAMPLE_EVERY === 0) {
+        samples.push({ tick, rss: rssOf(client.pid).rss });
+        if (SPLIT) splits.push(`${tick}:${samples.at(-1)!.rss.toFixed(0)}${await split()}`);
+      }
     }
     const seconds = (performance.now() - t0) / 1000;
     const peak = rssOf(client.pid).hwm;
+    const cpu = cpuOf(client.pid);
     const curve = samples.map((s) => `${s.tick}:${s.rss.toFixed(0)}`).join(" ");
     console.log(`${backend.padEnd(8)} RSS (MB) by tick: ${curve}`);
+    if (SPLIT) {
+      console.log(`${backend.padEnd(8)} RSS (V8 heap used/total · external, MB) by tick:\n  ${splits.join("\n  ")}`);
+    }
     const q = Math.floor(samples.length / 4);
     const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
     const second = mean(samples.slice(q, 2 * q));
@@ -157,7 +187,7 @@ async function soak(backend: string): Promise<void> {
         second.toFixed(1)
       } MB · last quarter ${last.toFixed(1)} MB · drift ${(last - second).toFixed(1)} MB (target ≤ 10) · steady max ${
         steady.toFixed(0)
-      } MB (target ≤ ${limit}) · peak ${peak.toFixed(0)} MB (first start included)`,
+      } MB (target ≤ ${limit}) · peak ${peak.toFixed(0)} MB (first start included) · client CPU ${cpu.toFixed(1)} s`,
     );
   } finally {
     client.kill("SIGTERM");
