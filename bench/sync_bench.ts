@@ -69,7 +69,13 @@ async function clientRun(backend: string, sim: RemoteSim, handlersPath: string):
   }
   const dir = await Deno.makeTempDir({ prefix: "smartlink-bench-" });
   try {
-    return await runChild("./lib/client_process.ts", { ...env, SMARTLINK_DATA_DIR: dir }, serviceV8Flags());
+    // An empty DATABASE_URL: a child inherits this process's environment, and the PGlite run must not
+    // use the PostgreSQL this bench was given.
+    return await runChild(
+      "./lib/client_process.ts",
+      { ...env, DATABASE_URL: "", SMARTLINK_DATA_DIR: dir },
+      serviceV8Flags(),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
