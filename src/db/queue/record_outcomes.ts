@@ -112,11 +112,14 @@ export async function recordOutcomes(ex: Orm, outcomes: Outcome[], now: Date): P
   });
 }
 
+/** The text of a late result's warning, around its attempt number. */
+const LATE = ["Late result of attempt ", " ignored: the message changed meanwhile"] as const;
+
 /** The warning LOG row of an outcome that came too late (its row changed meanwhile). */
 function staleLog(o: Outcome, now: Date): NewLogRow {
   return logRow(o.row.id, {
     type: LOG_TYPES.warning,
-    text: `Late result of attempt ${o.attempt} ignored: the message changed meanwhile`,
+    text: `${LATE[0]}${o.attempt}${LATE[1]}`,
     tipo: o.row.tipo,
     at: now,
     debug: { result: o.result, error: o.error },
@@ -129,21 +132,25 @@ function staleLog(o: Outcome, now: Date): NewLogRow {
  * late-result warning when not).
  */
 async function recordPlainSuccesses(ex: Orm, outcomes: Outcome[], now: Date): Promise<RecordResult> {
-  const logs: (ReturnType<typeof logRecord> & { recorded: boolean })[] = [];
+  const logs: ReturnType<typeof logRecord>[] = [];
   for (const o of outcomes) {
-    for (const l of o.logs) {
-      logs.push({ ...logRecord(logRow(o.row.id, { ...l, tipo: o.row.tipo, at: o.finishedAt })), recorded: true });
-    }
-    logs.push({ ...logRecord(staleLog(o, now)), recorded: false });
+    for (const l of o.logs) logs.push(logRecord(logRow(o.row.id, { ...l, tipo: o.row.tipo, at: o.finishedAt })));
   }
+  // The warning of a late result is built here only for the rows that turn out stale (rare), as `staleLog`
+  // writes it, instead of travelling with every outcome of every batch.
+  const stale = staleLog({ ...outcomes[0], attempt: 0 }, now);
   const ids = await completeSuccesses(
     ex,
     outcomes,
-    sql`, l as (select * from ${recordset(logs, `${LOG_RECORD_COLUMNS}, recorded boolean`, "l")}),
+    sql`, l as (select * from ${recordset(logs, LOG_RECORD_COLUMNS, "l")}),
       w as (
         insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
         select l.idmensagem, l.logtype, l.logmensagem, l.logdate, l.datadebug, l.tipo from l
-        where l.recorded = exists (select 1 from d where d.id = l.idmensagem))`,
+        where exists (select 1 from d where d.id = l.idmensagem)
+        union all
+        select v.id, ${stale.logType}::int, ${LATE[0]}::text || v.attempt::text || ${LATE[1]}::text,
+               ${now.toISOString()}::timestamptz, ${stale.dataDebug}::text, v.tipo
+        from v where not exists (select 1 from d where d.id = v.id))`,
   );
   const ok = new Set(ids);
   return { recorded: outcomes.filter((o) => ok.has(o.row.id)), stale: outcomes.filter((o) => !ok.has(o.row.id)) };
@@ -175,8 +182,9 @@ async function completeSuccesses(tx: Orm, outcomes: Outcome[], more: SQL = sql``
     attempt: o.attempt,
     started_at: o.startedAt.toISOString(),
     finished_at: o.finishedAt.toISOString(),
+    tipo: o.row.tipo,
   }));
-  const columns = `${EXPECTED_COLUMNS}, attempt int, started_at timestamptz, finished_at timestamptz`;
+  const columns = `${EXPECTED_COLUMNS}, attempt int, started_at timestamptz, finished_at timestamptz, tipo text`;
   const rows = await queryRows<{ id: string }>(
     tx,
     sql`with v as (select * from ${recordset(data, columns, "v")}),
