@@ -8,6 +8,7 @@ import { deadline, isTimeoutError } from "../async/deadline.ts";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { AppError, type DatabaseErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { withPreparedStatements } from "./prepared.ts";
 import { schema } from "./schema.ts";
 
 /** A Drizzle database or transaction over the RM schema. */
@@ -82,7 +83,7 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
     connect_timeout: 10,
     ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
   });
-  const orm = drizzle({ client, schema }) as unknown as Orm;
+  const orm = drizzle({ client: withPreparedStatements(client), schema }) as unknown as Orm;
   const db: Database = {
     kind: "postgres",
     orm,
