@@ -400,7 +400,9 @@ function Connection(options, queues = {}, { onopen = noop, onend = noop, onclose
 
   function errored(err) {
     stream && (stream.destroy(err), stream = null)
-    query && queryError(query, err)
+    // smartlink patch (porsager/postgres#1142): forget the failed query, or a
+    // connection whose backend was terminated kept it as in flight forever.
+    query && (queryError(query, err), query = null)
     initial && (queryError(initial, err), initial = null)
   }
 
@@ -449,6 +451,7 @@ function Connection(options, queues = {}, { onopen = noop, onend = noop, onclose
     incoming = Buffer.alloc(0)
     remaining = 0
     incomings = null
+    errorResponse = null // smartlink patch: the dead backend's error must not fail the next socket's first query
     clearImmediate(nextWriteTimer)
     chunk = nextWriteTimer = null // smartlink patch: a stale timer would block writes on the next socket
     socket.removeListener('data', data)
