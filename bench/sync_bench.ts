@@ -18,6 +18,7 @@
  * allow CREATE DATABASE; the bench creates and drops its own databases.
  * BENCH_BACKENDS=postgres,pglite selects the backends; BENCH_PARTS=wire,history the parts;
  * BENCH_ACKS sets SMARTLINK_ACK_CONCURRENCY for both sides (unset: the client's default).
+ * BENCH_CPU_PROF=<folder> writes each client run's V8 CPU profile there.
  */
 import { sql } from "drizzle-orm";
 import type { Database } from "../src/db/client.ts";
@@ -33,13 +34,21 @@ const PARTS = (Deno.env.get("BENCH_PARTS") ?? "wire,history").split(",");
 const ACKS = Deno.env.get("BENCH_ACKS");
 const HISTORY = Number(Deno.env.get("BENCH_HISTORY") ?? 1_000_000);
 const BACKENDS = (Deno.env.get("BENCH_BACKENDS") ?? "postgres,pglite").split(",");
+/** A folder: each client run writes its V8 CPU profile there (`.cpuprofile`, for Chrome DevTools). */
+const CPU_PROF = Deno.env.get("BENCH_CPU_PROF");
 
 const fmt = (n: number) => n.toFixed(0).padStart(7);
 
 // deno-lint-ignore no-explicit-any
 async function runChild(script: string, env: Record<string, string>, v8Flags?: string): Promise<Record<string, any>> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []), new URL(script, import.meta.url).pathname],
+    args: [
+      "run",
+      "-A",
+      ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
+      ...(CPU_PROF && script.includes("client_process") ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : []),
+      new URL(script, import.meta.url).pathname,
+    ],
     env,
     stdout: "piped",
     stderr: "inherit",

@@ -8,6 +8,7 @@ import { deadline, isTimeoutError } from "../async/deadline.ts";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { AppError, type DatabaseErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { denoSocketOption } from "./deno_socket.ts";
 import { withPreparedStatements } from "./prepared.ts";
 import { schema } from "./schema.ts";
 
@@ -77,10 +78,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 async function openPostgres(options: OpenOptions): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
+  const socket = denoSocketOption(options.databaseUrl!);
   const client = postgres(options.databaseUrl!, {
     max: options.maxConnections ?? 8,
     onnotice: () => {},
     connect_timeout: 10,
+    // Plain TCP through Deno.connect (see deno_socket.ts); TLS and other setups keep node:net.
+    ...(socket ? ({ socket } as unknown as Record<string, never>) : {}),
     ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
   });
   const orm = drizzle({ client: withPreparedStatements(client), schema }) as unknown as Orm;
