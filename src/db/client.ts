@@ -83,6 +83,10 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
     max: options.maxConnections ?? 8,
     onnotice: () => {},
     connect_timeout: 10,
+    // postgres.js waits up to 20 s (3^retries / 100 s) before reconnecting after failed connections, so
+    // after an outage the pool stayed away for seconds once the database was back, and /healthz with it.
+    // A refused connection costs nothing: retry within a second at most.
+    backoff: reconnectDelaySeconds,
     // Plain TCP through Deno.connect (see deno_socket.ts); TLS and other setups keep node:net.
     ...(socket ? ({ socket } as unknown as Record<string, never>) : {}),
     ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
@@ -179,6 +183,11 @@ async function openEmbedded(dataDir: string | undefined, logger?: Logger): Promi
       await client.close();
     },
   };
+}
+
+/** Seconds before a pool connection tries again after `retries` failed connections: 5-10 ms, … at most 0.5-1 s. */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1);
 }
 
 /** host:port/db of a database URL, never its password. */
