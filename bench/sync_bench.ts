@@ -140,38 +140,60 @@ async function seedHistory(db: Database, rows: number): Promise<void> {
 }
 
 async function historyCost(backend: string): Promise<void> {
-  const measure = async (db: Database, sim: RemoteSim, label: string) => {
-    const d = deps(db, sim.base);
-    const times: number[] = [];
-    // Round 0 warms the JIT, prepared statements and caches and is not counted, so the first-measured
-    // database is not penalised; 9 counted rounds give a steadier median than 5.
-    for (let round = 0; round < 10; round++) {
-      await enqueue(sim, 100, `${label}-${round}`);
-      const t0 = performance.now();
-      const s = await tick(d, "test");
-      if (round > 0) times.push(performance.now() - t0);
-      if (s.error || s.succeeded !== 100) throw new Error(`tick failed: ${JSON.stringify(s.error)} ${s.succeeded}`);
-    }
-    times.sort((a, b) => a - b);
-    return times[4];
-  };
-  const empty = await withDb(
+  const ROUNDS = 15;
+  // Both databases are open at once and measured in alternate rounds, so a drift of the machine's speed
+  // (other processes, CPU frequency) falls on both alike; round 0 warms the JIT, prepared statements and
+  // caches and is not counted. The medians of ROUNDS are compared.
+  const { empty, full } = await withDb(
     backend,
     "smartlink_bench_empty",
-    (db) => withSimulator((sim) => measure(db, sim, "empty")),
+    (emptyDb) =>
+      withDb(backend, "smartlink_bench_hist", async (histDb) => {
+        const t0 = performance.now();
+        await seedHistory(histDb, HISTORY);
+        console.log(
+          `${backend.padEnd(8)} seeded ${HISTORY} EXEC + ${HISTORY} LOG rows in ${
+            ((performance.now() - t0) / 1000).toFixed(1)
+          } s`,
+        );
+        return await withSimulator(async (sim) => {
+          const sides = [
+            {
+              label: "empty",
+              d: deps(emptyDb, sim.base),
+              times: [] as number[],
+              phases: {} as Record<string, number[]>,
+            },
+            { label: "hist", d: deps(histDb, sim.base), times: [] as number[], phases: {} as Record<string, number[]> },
+          ];
+          for (let round = 0; round <= ROUNDS; round++) {
+            for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+              await enqueue(sim, 100, `${side.label}-${round}`);
+              const t1 = performance.now();
+              const r = await tick(side.d, "test");
+              if (round > 0) {
+                side.times.push(performance.now() - t1);
+                for (const [k, v] of Object.entries(r.phaseMs)) (side.phases[k] ??= []).push(v);
+              }
+              if (r.error || r.succeeded !== 100) {
+                throw new Error(`tick failed: ${JSON.stringify(r.error)} ${r.succeeded}`);
+              }
+            }
+          }
+          const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+          const phases = (side: typeof sides[number]) =>
+            Object.entries(side.phases).map(([k, v]) => `${k} ${median(v)}`).join(" · ");
+          console.log(
+            `${backend.padEnd(8)} phase medians (ms), empty: ${phases(sides[0])}; with history: ${phases(sides[1])}`,
+          );
+          return { empty: median(sides[0].times), full: median(sides[1].times) };
+        });
+      }),
   );
-  const full = await withDb(backend, "smartlink_bench_hist", async (db) => {
-    const t0 = performance.now();
-    await seedHistory(db, HISTORY);
-    console.log(
-      `${backend.padEnd(8)} seeded ${HISTORY} EXEC + ${HISTORY} LOG rows in ${
-        ((performance.now() - t0) / 1000).toFixed(1)
-      } s`,
-    );
-    return await withSimulator((sim) => measure(db, sim, "hist"));
-  });
   console.log(
-    `${backend.padEnd(8)} tick of 100 messages (median of 9 after 1 warm-up): empty database ${
+    `${
+      backend.padEnd(8)
+    } tick of 100 messages (median of ${ROUNDS}, rounds alternating, after 1 warm-up): empty database ${
       empty.toFixed(1)
     } ms · with ${HISTORY} EXEC+LOG rows ${full.toFixed(1)} ms · ratio ${(full / empty).toFixed(2)} (target ≤ 1.1)`,
   );
