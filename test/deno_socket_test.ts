@@ -29,6 +29,11 @@ Deno.test("denoSocketOption: plain TCP to one host only", () => {
   assert.equal(denoSocketOption("postgres://u@/db?host=/var/run/postgresql"), undefined, "Unix socket");
   assert.equal(denoSocketOption("postgres://u@h1:5432,h2:5432/db"), undefined, "several hosts");
   assert.equal(denoSocketOption("not a url"), undefined);
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  assert.equal(denoSocketOption("postgres://u@h/db", env({ PGSSLMODE: "require" })), undefined, "PGSSLMODE");
+  assert.equal(denoSocketOption("postgres://u@h/db", env({ PGSSL: "1" })), undefined, "PGSSL");
+  assert.equal(denoSocketOption("postgres://u@h/db", env({ PGHOST: "/run/postgresql" })), undefined, "PGHOST");
+  assert.equal(typeof denoSocketOption("postgres://u@h/db", env({ PGUSER: "x" })), "function", "other PG vars");
 });
 
 pgTest("DenoSocket: pipelined queries, a 3 MB answer and a 2 MB parameter come back whole", async () => {

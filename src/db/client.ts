@@ -61,6 +61,8 @@ export interface OpenOptions {
   logger?: Logger;
   /** PostgreSQL pool size. */
   maxConnections?: number;
+  /** The environment postgres.js reads (PGHOST, PGSSLMODE…); the process's own by default. */
+  env?: (name: string) => string | undefined;
 }
 
 /** `p`, or a DatabaseError DB_TIMEOUT naming `what` after `ms`. */
@@ -78,7 +80,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 async function openPostgres(options: OpenOptions): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
-  const socket = denoSocketOption(options.databaseUrl!);
+  const socket = denoSocketOption(options.databaseUrl!, options.env ?? ((name) => Deno.env.get(name)));
   const client = postgres(options.databaseUrl!, {
     max: options.maxConnections ?? 8,
     onnotice: () => {},

@@ -220,9 +220,12 @@ export class DenoSocket extends EventEmitter {
 /**
  * postgres.js's `socket` option for `url` when it is plain TCP to a single
  * host (no `sslmode`/`ssl` other than disable, no Unix socket), else undefined.
+ * `env` is the environment postgres.js reads too: PGSSL, PGSSLMODE or PGHOST
+ * there change the connection the URL alone describes, so they keep node:net.
  */
 export function denoSocketOption(
   url: string,
+  env: (name: string) => string | undefined = () => undefined,
 ): ((options: { host: string[]; port: number[] }) => DenoSocket) | undefined {
   let u: URL;
   try {
@@ -233,6 +236,6 @@ export function denoSocketOption(
   const ssl = u.searchParams.get("sslmode") ?? u.searchParams.get("ssl");
   if (ssl !== null && ssl !== "disable" && ssl !== "false") return undefined;
   if (u.searchParams.has("host") || u.hostname === "" || u.host.includes(",")) return undefined;
-  for (const name of ["PGSSL", "PGSSLMODE", "PGHOST"]) if (Deno.env.get(name)) return undefined;
+  for (const name of ["PGSSL", "PGSSLMODE", "PGHOST"]) if (env(name)) return undefined;
   return (options) => new DenoSocket(options.host[0], options.port[0]);
 }

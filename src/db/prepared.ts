@@ -51,28 +51,43 @@ export function withPreparedStatements<T extends Sql>(client: T, maxPrepared = D
   const shouldPrepare = preparePolicy(maxPrepared);
   // deno-lint-ignore no-explicit-any
   type Fn = (...args: any[]) => any;
-  const wrap = <S extends object>(target: S): S =>
-    new Proxy(target, {
+  // Each wrapped object gets its replacement functions once, not on every property read.
+  const wrap = <S extends object>(target: S): S => {
+    const replaced = new Map<PropertyKey, Fn>();
+    const replacement = (prop: PropertyKey, value: Fn): Fn | undefined => {
+      switch (prop) {
+        case "unsafe":
+          return (text: string, params?: unknown[], options?: QueryOptions) =>
+            value.call(target, text, params, {
+              ...options,
+              prepare: options?.prepare === true || shouldPrepare(text),
+            });
+        case "begin":
+        case "savepoint":
+          // begin([options,] fn) / savepoint([name,] fn): the transaction's own sql is seen through too.
+          return (...args: unknown[]) => {
+            const fn = args.pop() as Fn;
+            return value.call(target, ...args, (tx: object) => fn(wrap(tx)));
+          };
+        case "reserve":
+          return async (...args: unknown[]) => wrap(await value.apply(target, args));
+        default:
+          return undefined;
+      }
+    };
+    return new Proxy(target, {
       get(obj, prop) {
         const value = Reflect.get(obj, prop);
         if (typeof value !== "function") return value;
-        switch (prop) {
-          case "unsafe":
-            return (text: string, params?: unknown[], options?: QueryOptions) =>
-              (value as Fn)(text, params, { ...options, prepare: options?.prepare === true || shouldPrepare(text) });
-          case "begin":
-          case "savepoint":
-            // begin([options,] fn) / savepoint([name,] fn): the transaction's own sql is seen through too.
-            return (...args: unknown[]) => {
-              const fn = args.pop() as Fn;
-              return (value as Fn)(...args, (tx: object) => fn(wrap(tx)));
-            };
-          case "reserve":
-            return async (...args: unknown[]) => wrap(await (value as Fn)(...args));
-          default:
-            return value;
+        let fn = replaced.get(prop);
+        if (fn === undefined) {
+          fn = replacement(prop, value as Fn);
+          if (fn === undefined) return value;
+          replaced.set(prop, fn);
         }
+        return fn;
       },
     });
+  };
   return wrap(client);
 }
