@@ -54,7 +54,10 @@ const TEXT = {
 export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Promise<StoreBatchResult> {
   const result: StoreBatchResult = { inserted: new Map(), alreadyStored: new Set(), alreadySucceeded: new Set() };
   if (rows.length === 0) return result;
-  const values = rows.map((r) => ({
+  // One row per id: the first copy of an id the batch holds twice is the one stored (and logged once).
+  const unique = new Map<string, IncomingRow>();
+  for (const r of rows) if (!unique.has(r.idExterno)) unique.set(r.idExterno, r);
+  const values = [...unique.values()].map((r) => ({
     idexterno: r.idExterno,
     tipo: r.tipo,
     audiencia: r.audiencia,
@@ -64,16 +67,21 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
   }));
   const at = sql`${now.toISOString()}::timestamptz`;
   // Raw SQL: data-modifying CTEs over one json_to_recordset are not in Drizzle's builder. `existing`
-  // reads the snapshot before the statement, so it never sees the rows `ins` inserts.
+  // reads the snapshot before the statement, so it never sees the rows `ins` inserts. `done` and
+  // `existing` look each id up through its index (a lateral `limit 1` is never turned into a join): with
+  // the planner's statistics behind a growing backlog it chose a hash join over a full scan of the
+  // message table, 1.5 of the statement's 2.5 ms with 15,000 rows queued, growing with the backlog.
   const out = await queryRows<{ kind: "ins" | "done" | "existing"; idexterno: string; id: string; status: string }>(
     ex,
     sql`with v as (
         select r.*, case when r.ultimoerro is null then 'PENDING' else 'DEAD' end as status,
                '{"idExterno":' || to_json(r.idexterno)::text || '}' as debug_id
         from ${recordset(values, INCOMING_COLUMNS, "r")}),
+      u as (select distinct idexterno from v),
       done as (
-        select e.idexterno, e.idmensagem from gtotvslinkmessageexec e
-        where e.sucesso and e.idexterno in (select idexterno from v)),
+        select u.idexterno, e.idmensagem from u
+        cross join lateral (
+          select e.idmensagem from gtotvslinkmessageexec e where e.sucesso and e.idexterno = u.idexterno limit 1) e),
       ins as (
         insert into gtotvslinkmessage
           (idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
@@ -83,8 +91,10 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
         on conflict (idexterno) do nothing
         returning id, idexterno, status),
       existing as (
-        select m.id, m.idexterno, m.conteudo from gtotvslinkmessage m
-        where m.idexterno in (select idexterno from v) and m.idexterno not in (select idexterno from done)),
+        select m.id, m.idexterno, m.conteudo from u
+        cross join lateral (
+          select m.id, m.idexterno, m.conteudo from gtotvslinkmessage m where m.idexterno = u.idexterno limit 1) m
+        where u.idexterno not in (select idexterno from done)),
       logs as (
         insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
         select ins.id, case when ins.status = 'DEAD' then ${LOG_TYPES.error}::int else ${LOG_TYPES.info}::int end,

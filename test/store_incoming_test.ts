@@ -1,0 +1,100 @@
+/**
+ * `storeIncoming`: one statement sorts a batch into new rows, rows already
+ * queued and messages that already succeeded, each with its LOG row, and
+ * looks each id up through its index whatever the planner's statistics.
+ */
+import assert from "node:assert/strict";
+import { sql } from "drizzle-orm";
+import { claimDue } from "../src/db/queue/claim.ts";
+import { recordOutcomes } from "../src/db/queue/record_outcomes.ts";
+import { storeIncoming } from "../src/db/queue/store_incoming.ts";
+import { LOG_TYPES } from "../src/db/schema.ts";
+import { succeeded } from "../src/sync/outcome.ts";
+import { dbTest, freshPostgres, TEST_DATABASE_URL } from "./helpers/db.ts";
+
+const now = new Date("2026-12-03T10:00:00.000Z");
+
+dbTest("storeIncoming sorts a batch into new, already queued and already succeeded, once per id", async (db) => {
+  await storeIncoming(db.orm, [
+    { idExterno: "queued", tipo: "T", conteudo: '{"n":1}' },
+    { idExterno: "done", tipo: "T", conteudo: '{"n":2}' },
+  ], now);
+  // "done" succeeds through the real writers: claimed, then recorded (its row moves to EXEC).
+  const claimed = (await claimDue(db.orm, { limit: 10, now, executor: "a" })).filter((r) => r.idExterno === "done");
+  const at = { attempt: 1, startedAt: now, finishedAt: now };
+  await recordOutcomes(db.orm, claimed.map((row) => succeeded(row, at, { logs: [] })), now);
+
+  // The server sends a batch holding both again, a new id twice, and a changed copy of "queued".
+  const later = new Date(now.getTime() + 60_000);
+  const result = await storeIncoming(db.orm, [
+    { idExterno: "fresh", tipo: "T", conteudo: '{"n":3}' },
+    { idExterno: "fresh", tipo: "T", conteudo: '{"n":3}' },
+    { idExterno: "done", tipo: "T", conteudo: '{"n":2}' },
+    { idExterno: "queued", tipo: "T", conteudo: '{"n":99}' },
+  ], later);
+  assert.deepEqual([...result.inserted.keys()], ["fresh"]);
+  assert.deepEqual([...result.alreadySucceeded], ["done"]);
+  assert.deepEqual([...result.alreadyStored], ["queued"]);
+
+  const rows = [
+    ...await db.rows<{ idexterno: string; conteudo: string }>(
+      sql`select idexterno, conteudo from gtotvslinkmessage order by idexterno`,
+    ),
+  ];
+  assert.deepEqual(rows, [{ idexterno: "fresh", conteudo: '{"n":3}' }, { idexterno: "queued", conteudo: '{"n":1}' }]);
+  const logs = [
+    ...await db.rows<{ logmensagem: string; logtype: number }>(
+      sql`select logmensagem, logtype from gtotvslinklog where logdate = ${later.toISOString()}::timestamptz
+          order by logmensagem`,
+    ),
+  ];
+  assert.deepEqual(logs, [
+    { logmensagem: "Message received", logtype: LOG_TYPES.info },
+    { logmensagem: "Redelivered message already succeeded: acked, not executed", logtype: LOG_TYPES.info },
+    {
+      logmensagem: "Redelivered with different content under the same id: the first copy is kept",
+      logtype: LOG_TYPES.warning,
+    },
+  ]);
+});
+
+Deno.test({
+  name: "storeIncoming reads no more of the message table than the ids of its batch [postgres]",
+  ignore: !TEST_DATABASE_URL,
+  fn: async () => {
+    const { db, drop } = await freshPostgres();
+    try {
+      // A backlog of 3,000 queued rows, written by the real writer in batches of 100.
+      for (let b = 0; b < 30; b++) {
+        await storeIncoming(
+          db.orm,
+          Array.from({ length: 100 }, (_, i) => ({ idExterno: `q-${b}-${i}`, tipo: "T", conteudo: "{}" })),
+          now,
+        );
+      }
+      // Rows of the message table read so far, by scans and through indexes (PostgreSQL's statistics).
+      const read = async () => {
+        await db.rows(sql`select pg_stat_force_next_flush()`);
+        const [r] = await db.rows<{ n: string }>(
+          sql`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text as n from pg_stat_user_tables
+              where relname = 'gtotvslinkmessage' and schemaname = current_schema()`,
+        );
+        return Number(r.n);
+      };
+      const before = await read();
+      const batch = Array.from({ length: 100 }, (_, i) => ({
+        idExterno: i < 50 ? `q-0-${i}` : `new-${i}`,
+        tipo: "T",
+        conteudo: "{}",
+      }));
+      const result = await storeIncoming(db.orm, batch, now);
+      assert.equal(result.inserted.size, 50);
+      assert.equal(result.alreadyStored.size, 50);
+      const rowsRead = (await read()) - before;
+      // The 50 queued ids found through the index, not a scan of the 3,000 queued rows.
+      assert.ok(rowsRead <= 300, `the statement read ${rowsRead} rows of the message table`);
+    } finally {
+      await drop();
+    }
+  },
+});
