@@ -35,8 +35,9 @@ export const message = pgTable("gtotvslinkmessage", {
   dataInicioExec: ts("datainicioexec"),
 }, (t) => [
   uniqueIndex("gtotvslinkmessage_idexterno_uq").on(t.idExterno),
-  // The tick's claim: due rows of one direction.
-  index("gtotvslinkmessage_due_ix").on(t.direcao, t.dataTentativaExec).where(sql`status in ('PENDING', 'RETRY')`),
+  // The claims (downstream and outbox): due rows of one direction in their order (time, then id), so a
+  // claim reads only the rows it takes instead of sorting the whole backlog for each batch.
+  index("gtotvslinkmessage_due_ix").on(t.direcao, t.dataTentativaExec, t.id).where(sql`status in ('PENDING', 'RETRY')`),
   // Recovery of RUNNING rows left by a crashed process.
   index("gtotvslinkmessage_running_ix").on(t.dataInicioExec).where(sql`status = 'RUNNING'`),
   // The admin list: newest first, keyset paging.

@@ -1,10 +1,12 @@
 /**
- * `storeIncoming`: one statement sorts a batch into new rows, rows already
- * queued and messages that already succeeded, each with its LOG row, and
- * looks each id up through its index whatever the planner's statistics.
+ * The queue's statements on the download's and the executor's paths:
+ * `storeIncoming` sorts a batch into new rows, rows already queued and
+ * messages that already succeeded, each with its LOG row; it and `claimDue`
+ * read only the rows of their batch, however long the backlog.
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
+import type { Database } from "../src/db/client.ts";
 import { claimDue } from "../src/db/queue/claim.ts";
 import { recordOutcomes } from "../src/db/queue/record_outcomes.ts";
 import { storeIncoming } from "../src/db/queue/store_incoming.ts";
@@ -13,6 +15,16 @@ import { succeeded } from "../src/sync/outcome.ts";
 import { dbTest, freshPostgres, TEST_DATABASE_URL } from "./helpers/db.ts";
 
 const now = new Date("2026-12-03T10:00:00.000Z");
+
+/** Rows of the message table read so far by scans and through indexes (PostgreSQL's statistics). */
+async function rowsRead(db: Database): Promise<number> {
+  await db.rows(sql`select pg_stat_force_next_flush()`);
+  const [r] = await db.rows<{ n: string }>(
+    sql`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text as n from pg_stat_user_tables
+        where relname = 'gtotvslinkmessage' and schemaname = current_schema()`,
+  );
+  return Number(r.n);
+}
 
 dbTest("storeIncoming sorts a batch into new, already queued and already succeeded, once per id", async (db) => {
   await storeIncoming(db.orm, [
@@ -72,16 +84,7 @@ Deno.test({
           now,
         );
       }
-      // Rows of the message table read so far, by scans and through indexes (PostgreSQL's statistics).
-      const read = async () => {
-        await db.rows(sql`select pg_stat_force_next_flush()`);
-        const [r] = await db.rows<{ n: string }>(
-          sql`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text as n from pg_stat_user_tables
-              where relname = 'gtotvslinkmessage' and schemaname = current_schema()`,
-        );
-        return Number(r.n);
-      };
-      const before = await read();
+      const before = await rowsRead(db);
       const batch = Array.from({ length: 100 }, (_, i) => ({
         idExterno: i < 50 ? `q-0-${i}` : `new-${i}`,
         tipo: "T",
@@ -90,9 +93,35 @@ Deno.test({
       const result = await storeIncoming(db.orm, batch, now);
       assert.equal(result.inserted.size, 50);
       assert.equal(result.alreadyStored.size, 50);
-      const rowsRead = (await read()) - before;
+      const read = (await rowsRead(db)) - before;
       // The 50 queued ids found through the index, not a scan of the 3,000 queued rows.
-      assert.ok(rowsRead <= 300, `the statement read ${rowsRead} rows of the message table`);
+      assert.ok(read <= 300, `the statement read ${read} rows of the message table`);
+    } finally {
+      await drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "claimDue reads the due rows it takes, not the whole backlog [postgres]",
+  ignore: !TEST_DATABASE_URL,
+  fn: async () => {
+    const { db, drop } = await freshPostgres();
+    try {
+      // 3,000 due rows, all of one time (a batch's rows share it), so the order falls to the id.
+      for (let b = 0; b < 30; b++) {
+        await storeIncoming(
+          db.orm,
+          Array.from({ length: 100 }, (_, i) => ({ idExterno: `q-${b}-${i}`, tipo: "T", conteudo: "{}" })),
+          now,
+        );
+      }
+      const before = await rowsRead(db);
+      const claimed = await claimDue(db.orm, { limit: 100, now, executor: "a" });
+      assert.equal(claimed.length, 100);
+      const read = (await rowsRead(db)) - before;
+      // 100 rows found in order through the due index and 100 updated: not a sort of the 3,000 due.
+      assert.ok(read <= 400, `the claim read ${read} rows of the message table`);
     } finally {
       await drop();
     }

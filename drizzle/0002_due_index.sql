@@ -1,0 +1,2 @@
+DROP INDEX "gtotvslinkmessage_due_ix";--> statement-breakpoint
+CREATE INDEX "gtotvslinkmessage_due_ix" ON "gtotvslinkmessage" USING btree ("direcao","datatentativaexec","id") WHERE status in ('PENDING', 'RETRY');
