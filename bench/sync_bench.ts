@@ -9,7 +9,11 @@
  *    downloaded, acked, executed, recorded (EXEC + LOG) and deleted; (b) the
  *    wire floor — a bare process doing only token + `get` + one `ack` per
  *    message with the same number of acks in flight — measured before and
- *    after (a), averaged. Prints both, their ratio, and the client's peak RSS.
+ *    after (a), averaged. Prints both, their ratio, and the client's peak RSS;
+ *    then the CPU each run cost per 1,000 messages — the client, the simulator
+ *    serving it and the local PostgreSQL, against the floor and its simulator
+ *    — and how many of the machine's cores that kept busy. When both runs keep
+ *    the same cores busy, the ratio is the ratio of CPU per message.
  *    BENCH_N (20,000) messages at 0 ms, BENCH_N_LATENCY (5,000) with latency.
  * 2. Tick time for 100 messages with BENCH_HISTORY (1,000,000) EXEC and LOG
  *    rows present, against the same tick on an empty database.
@@ -25,6 +29,7 @@ import type { Database } from "../src/db/client.ts";
 import { loadConfig } from "../src/config.ts";
 import { tick } from "../src/sync/tick.ts";
 import { deps, enqueue, type RemoteSim, TYPE, withDb, withPostgresUrl, withSimulator } from "./lib/bench_env.ts";
+import { postgresCpuSeconds, processCpuSeconds } from "./lib/cpu.ts";
 import { serviceV8Flags } from "./lib/v8_flags.ts";
 
 const N = Number(Deno.env.get("BENCH_N") ?? 20_000);
@@ -90,33 +95,82 @@ async function clientRun(backend: string, sim: RemoteSim, handlersPath: string):
   }
 }
 
-async function floorRun(sim: RemoteSim, n: number, acks: number): Promise<number> {
+/** CPU seconds the simulator and the local PostgreSQL used while `fn` ran (undefined where not readable). */
+async function withCpu<T>(
+  sim: RemoteSim,
+  fn: () => Promise<T>,
+): Promise<{ value: T; simCpu?: number; pgCpu?: number }> {
+  const sim0 = processCpuSeconds(sim.pid);
+  const pg0 = postgresCpuSeconds();
+  const value = await fn();
+  const sim1 = processCpuSeconds(sim.pid);
+  const pg1 = postgresCpuSeconds();
+  return {
+    value,
+    simCpu: sim0 !== undefined && sim1 !== undefined ? sim1 - sim0 : undefined,
+    pgCpu: pg0 !== undefined && pg1 !== undefined ? pg1 - pg0 : undefined,
+  };
+}
+
+interface FloorResult {
+  rate: number;
+  /** CPU seconds of the floor process, and of the simulator during its run. */
+  cpu: number;
+  simCpu?: number;
+}
+
+async function floorRun(sim: RemoteSim, n: number, acks: number): Promise<FloorResult> {
   await enqueue(sim, n, `floor-${crypto.randomUUID()}`);
-  const r = await runChild("./lib/wire_floor.ts", { FLOOR_BASE: sim.base, FLOOR_ACKS: String(acks) });
+  const { value: r, simCpu } = await withCpu(
+    sim,
+    () => runChild("./lib/wire_floor.ts", { FLOOR_BASE: sim.base, FLOOR_ACKS: String(acks) }),
+  );
   if (r.messages !== n) throw new Error(`Wire floor drained ${r.messages} of ${n}`);
-  return r.messages / r.seconds;
+  return { rate: r.messages / r.seconds, cpu: r.cpuSeconds, simCpu };
+}
+
+/** `label value + …`, CPU ms per 1,000 messages; parts that could not be read are left out. */
+function cpuLine(n: number, parts: [string, number | undefined][], seconds: number): string {
+  const per = (s: number) => Math.round((s / n) * 1e6);
+  const known = parts.filter((p): p is [string, number] => p[1] !== undefined);
+  const total = known.reduce((a, [, s]) => a + s, 0);
+  const cores = navigator.hardwareConcurrency;
+  return `${known.map(([k, s]) => `${k} ${per(s)}`).join(" + ")} = ${per(total)} (${
+    (total / seconds).toFixed(1)
+  } of ${cores} cores)`;
 }
 
 async function wire(backend: string, sim: RemoteSim, handlersPath: string, latencyMs: number): Promise<void> {
   await sim.mode({ latencyMs });
   const n = latencyMs === 0 ? N : N_LATENCY;
   const acks = Number(ACKS ?? loadConfig({}).ackConcurrency);
-  const floorBefore = await floorRun(sim, n, acks);
+  const before = await floorRun(sim, n, acks);
   await enqueue(sim, n, `tp-${crypto.randomUUID()}`);
-  const client = await clientRun(backend, sim, handlersPath);
+  const { value: client, simCpu, pgCpu } = await withCpu(sim, () => clientRun(backend, sim, handlersPath));
   if (client.messages !== n) throw new Error(`Client executed ${client.messages} of ${n}`);
-  const floorAfter = await floorRun(sim, n, acks);
-  const floor = (floorBefore + floorAfter) / 2;
+  const after = await floorRun(sim, n, acks);
+  const floor = (before.rate + after.rate) / 2;
   const rate = client.messages / client.seconds;
   const target = latencyMs === 0 ? 0.7 : 0.8;
+  const label = `${backend.padEnd(8)} ${String(latencyMs).padStart(2)} ms:`;
   console.log(
-    `${backend.padEnd(8)} ${String(latencyMs).padStart(2)} ms: client ${fmt(rate)} msg/s (${n} in ${
+    `${label} client ${fmt(rate)} msg/s (${n} in ${
       client.seconds.toFixed(2)
     } s, ${client.ticks} ticks, peak RSS ${client.peakRssMb} MB) · wire floor ${fmt(floor)} msg/s (${
-      fmt(floorBefore).trim()
-    } before, ${fmt(floorAfter).trim()} after) · ratio ${
+      fmt(before.rate).trim()
+    } before, ${fmt(after.rate).trim()} after) · ratio ${
       (rate / floor).toFixed(2)
     } (target ≥ ${target}) · ${acks} acks in flight`,
+  );
+  // Where the CPU went: the client, the simulator serving it and PostgreSQL (local only), against the
+  // floor's own run after it. When the parts add up to the machine's cores, the ratio measures the machine.
+  console.log(
+    `${label} CPU ms per 1,000 messages: client run ${
+      cpuLine(n, [["client", client.cpuSeconds], ["simulator", simCpu], [
+        "PostgreSQL",
+        backend === "postgres" ? pgCpu : undefined,
+      ]], client.seconds)
+    } · floor run ${cpuLine(n, [["floor", after.cpu], ["simulator", after.simCpu]], n / after.rate)}`,
   );
   const phases = Object.entries(client.phaseMs as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(" · ");
   console.log(`${backend.padEnd(8)} ${String(latencyMs).padStart(2)} ms: client phases (ms, overlapping): ${phases}`);

@@ -63,6 +63,8 @@ export function withDb<T>(backend: string, name: string, fn: (db: Database) => P
 /** The simulator in its own process (as the real server is), driven through its control endpoints. */
 export interface RemoteSim {
   base: string;
+  /** The simulator's process id (for its CPU time). */
+  pid: number;
   enqueue(items: unknown[]): Promise<void>;
   queued(): Promise<number>;
   mode(mode: Record<string, unknown>): Promise<void>;
@@ -90,6 +92,7 @@ export async function withSimulator<T>(fn: (sim: RemoteSim) => Promise<T>): Prom
     }
     const sim: RemoteSim = {
       base,
+      pid: child.pid,
       async enqueue(items) {
         for (let i = 0; i < items.length; i += 2000) {
           const res = await fetch(`${base}/_sim/enqueue`, {

@@ -3,11 +3,12 @@
  * real composition root (`createRuntime`) configured from the environment
  * (SMARTLINK_*, DATABASE_URL or SMARTLINK_DATA_DIR), ticks until a tick finds
  * nothing to download or execute, then prints one JSON line:
- * `{messages, seconds, ticks, peakRssMb, phaseMs}`. Peak RSS is the kernel's VmHWM.
+ * `{messages, seconds, ticks, peakRssMb, phaseMs, cpuSeconds}` (CPU time over the same span as `seconds`). Peak RSS is the kernel's VmHWM.
  */
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRuntime } from "../../src/runtime.ts";
+import { ownCpuSeconds } from "./cpu.ts";
 import { peakRssMb } from "./rss.ts";
 
 const config = loadConfig(Deno.env.toObject());
@@ -17,6 +18,7 @@ let messages = 0;
 let ticks = 0;
 const phaseMs: Record<string, number> = {};
 const t0 = performance.now();
+const cpu0 = ownCpuSeconds();
 try {
   for (;;) {
     const result = await runtime.runner.run("cli");
@@ -32,4 +34,6 @@ try {
   await runtime.close();
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ messages, seconds, ticks, peakRssMb: peakRssMb(), phaseMs }));
+console.log(
+  JSON.stringify({ messages, seconds, ticks, peakRssMb: peakRssMb(), phaseMs, cpuSeconds: ownCpuSeconds() - cpu0 }),
+);

@@ -4,9 +4,10 @@
  * per message with FLOOR_ACKS in flight (the same number the client uses),
  * through the client's own `SmartLinkClient` over real HTTP. A batch is acked
  * before the next `get`, as the client must (un-acked items come back).
- * Prints one JSON line: `{messages, seconds}`.
+ * Prints one JSON line: `{messages, seconds, cpuSeconds}`.
  */
 import { createLogger } from "../../src/log.ts";
+import { ownCpuSeconds } from "./cpu.ts";
 import { simClient } from "./sim_client.ts";
 
 const base = Deno.env.get("FLOOR_BASE") ?? "http://127.0.0.1:8090";
@@ -16,6 +17,7 @@ const { tokens, client } = simClient(base, { timeoutMs: 30_000, logger });
 
 let messages = 0;
 const t0 = performance.now();
+const cpu0 = ownCpuSeconds();
 await tokens.getToken();
 for (;;) {
   const items = await client.get();
@@ -28,4 +30,4 @@ for (;;) {
   messages += ids.length;
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ messages, seconds }));
+console.log(JSON.stringify({ messages, seconds, cpuSeconds: ownCpuSeconds() - cpu0 }));
