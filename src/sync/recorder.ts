@@ -1,7 +1,9 @@
 /**
  * Records outcomes in batches while handlers keep running (River's
  * completer): one transaction at a time; whatever finished while it was
- * being written goes into the next one, so batches grow with the load.
+ * being written goes into the next one, and a batch waits for handlers
+ * still finishing (a turn of the event loop at a time, 20 ms at most), so
+ * batches grow with the load.
  */
 import { recordOutcomes } from "../db/queue/record_outcomes.ts";
 import type { TickDeps } from "./deps.ts";
@@ -12,6 +14,8 @@ import type { TickSummary } from "./summary.ts";
 
 /** Outcomes written in one transaction at most (larger batches block the event loop the download shares). */
 const MAX_BATCH = 200;
+/** How long outcomes may wait for more to join their batch. */
+const GATHER_MS = 20;
 
 export interface Recorder {
   add(outcome: Outcome): void;
@@ -26,8 +30,22 @@ export function createRecorder(deps: TickDeps, summary: TickSummary, onReplies: 
   const buffer: Outcome[] = [];
   let writing: Promise<void> | undefined;
   let error: unknown;
+  // Before each write, let the handlers add to the batch while they keep finishing: one more turn of the
+  // event loop at a time, until a turn adds nothing, the batch is full or GATHER_MS went by. Slow handlers
+  // are written after one turn; fast ones fill a batch. On PGlite (in this thread) nothing finishes while a
+  // statement runs, so without this every write held only the last `concurrency` outcomes (bench: 2,500
+  // writes of 4 for 10,000 commands, 4.6 s of a 7.9 s drain).
+  const gather = async () => {
+    const since = performance.now();
+    for (let before = -1; buffer.length !== before && buffer.length < MAX_BATCH;) {
+      if (performance.now() - since >= GATHER_MS) return;
+      before = buffer.length;
+      await yieldToEventLoop();
+    }
+  };
   const write = async () => {
     while (buffer.length > 0 && error === undefined) {
+      await gather();
       const batch = buffer.splice(0, MAX_BATCH);
       try {
         const { recorded } = await recordOutcomes(deps.db.orm, batch, deps.now());
@@ -46,9 +64,7 @@ export function createRecorder(deps: TickDeps, summary: TickSummary, onReplies: 
     }
   };
   const start = () => {
-    // The first write waits one turn of the event loop: outcomes finishing together (fast handlers) then go
-    // in one transaction instead of a lone first one followed by the rest.
-    writing ??= yieldToEventLoop().then(write).finally(() => {
+    writing ??= write().finally(() => {
       writing = undefined;
       // Added while the last statement was finishing: written by a new loop.
       if (buffer.length > 0 && error === undefined) start();
