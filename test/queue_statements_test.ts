@@ -1,13 +1,15 @@
 /**
  * The queue's statements on the download's and the executor's paths:
  * `storeIncoming` sorts a batch into new rows, rows already queued and
- * messages that already succeeded, each with its LOG row; it and `claimDue`
- * read only the rows of their batch, however long the backlog.
+ * messages that already succeeded, each with its LOG row; it, `claimDue`
+ * and the outbox's `dueUpstream` read only the rows of their batch, however
+ * long the backlog.
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
 import type { Database } from "../src/db/client.ts";
 import { claimDue } from "../src/db/queue/claim.ts";
+import { dueUpstream, insertUpstream } from "../src/db/queue/outbox.ts";
 import { recordOutcomes } from "../src/db/queue/record_outcomes.ts";
 import { storeIncoming } from "../src/db/queue/store_incoming.ts";
 import { LOG_TYPES } from "../src/db/schema.ts";
@@ -122,6 +124,35 @@ Deno.test({
       const read = (await rowsRead(db)) - before;
       // 100 rows found in order through the due index and 100 updated: not a sort of the 3,000 due.
       assert.ok(read <= 400, `the claim read ${read} rows of the message table`);
+    } finally {
+      await drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "dueUpstream reads the oldest due UP rows it returns, not every waiting reply [postgres]",
+  ignore: !TEST_DATABASE_URL,
+  fn: async () => {
+    const { db, drop } = await freshPostgres();
+    try {
+      // 1,000 published messages waiting (the server was down), written by the real writer, plus DOWN rows.
+      for (let i = 0; i < 1000; i++) {
+        await insertUpstream(db.orm, { type: "T", audience: "app", envelope: "{}" }, new Date(now.getTime() + i));
+      }
+      await storeIncoming(
+        db.orm,
+        Array.from({ length: 100 }, (_, i) => ({ idExterno: `d-${i}`, tipo: "T", conteudo: "{}" })),
+        now,
+      );
+      const before = await rowsRead(db);
+      const due = await dueUpstream(db.orm, new Date(now.getTime() + 10_000), 100, []);
+      const read = (await rowsRead(db)) - before;
+      assert.equal(due.length, 100);
+      const created = due.map((r) => r.dataCriacao.getTime());
+      assert.deepEqual(created, [...created].sort((a, b) => a - b), "oldest first");
+      assert.equal(created[0], now.getTime());
+      assert.ok(read <= 300, `the outbox read ${read} rows of the message table`);
     } finally {
       await drop();
     }

@@ -46,7 +46,7 @@ const REQUIRED: Record<string, Record<string, string>> = {
 };
 
 async function checkSchema(db: Awaited<ReturnType<typeof openDatabase>>) {
-  assert.deepEqual(await migrate(db), ["0000_init", "0001_setting", "0002_due_index"]);
+  assert.deepEqual(await migrate(db), ["0000_init", "0001_setting", "0002_due_index", "0003_outbox_index"]);
   assert.deepEqual(await migrate(db), [], "second run applies nothing");
   const cols = await db.rows<{ table_name: string; column_name: string; data_type: string; column_default: string }>(
     sql`select table_name, column_name, data_type, column_default from information_schema.columns

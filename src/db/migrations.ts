@@ -2,10 +2,12 @@
 import m0 from "../../drizzle/0000_init.sql" with { type: "text" };
 import m1 from "../../drizzle/0001_setting.sql" with { type: "text" };
 import m2 from "../../drizzle/0002_due_index.sql" with { type: "text" };
+import m3 from "../../drizzle/0003_outbox_index.sql" with { type: "text" };
 
 /** The migrations in order, their SQL embedded. */
 export const MIGRATIONS: readonly { tag: string; sql: string }[] = [
   { tag: "0000_init", sql: m0 },
   { tag: "0001_setting", sql: m1 },
   { tag: "0002_due_index", sql: m2 },
+  { tag: "0003_outbox_index", sql: m3 },
 ];

@@ -38,6 +38,10 @@ export const message = pgTable("gtotvslinkmessage", {
   // The claims (downstream and outbox): due rows of one direction in their order (time, then id), so a
   // claim reads only the rows it takes instead of sorting the whole backlog for each batch.
   index("gtotvslinkmessage_due_ix").on(t.direcao, t.dataTentativaExec, t.id).where(sql`status in ('PENDING', 'RETRY')`),
+  // The outbox: due UP rows oldest first (creation, then id), read in that order instead of sorted each pass.
+  index("gtotvslinkmessage_outbox_ix").on(t.dataCriacao, t.id).where(
+    sql`direcao = 'UP' and status in ('PENDING', 'RETRY')`,
+  ),
   // Recovery of RUNNING rows left by a crashed process.
   index("gtotvslinkmessage_running_ix").on(t.dataInicioExec).where(sql`status = 'RUNNING'`),
   // The admin list: newest first, keyset paging.

@@ -1,0 +1,1 @@
+CREATE INDEX "gtotvslinkmessage_outbox_ix" ON "gtotvslinkmessage" USING btree ("datacriacao","id") WHERE direcao = 'UP' and status in ('PENDING', 'RETRY');
