@@ -19,9 +19,10 @@ import type { TickSummary } from "./summary.ts";
 
 /**
  * Rows claimed at once at most. Larger claims (500) made each claim's and each record's work block the
- * event loop long enough to slow the acks beside them (bench: acks 2-3x slower while executing).
+ * event loop long enough to slow the acks beside them (bench: acks 2-3x slower while executing). A little
+ * above a download batch of 100, so the claim of a whole batch comes back short (see `caughtUp`).
  */
-const MAX_CLAIM = 100;
+const MAX_CLAIM = 128;
 
 /** New rows may still arrive while `done()` is false; `signal` fires after each committed batch. */
 export interface Inflow {
@@ -89,15 +90,39 @@ function createFeeder(deps: TickDeps, inflow: Inflow, stopping: () => boolean): 
   let lastClaimAt = 0;
   let failure: unknown;
 
+  // A claim that came back with fewer rows than asked took every due row: more come only with the next
+  // committed batch, so the next claim waits for it instead of asking the database for nothing (on PGlite
+  // that empty claim was one of every two).
+  let caughtUp = false;
+  let caughtUpAfterDownload = false;
   const claim = async () => {
     for (;;) {
+      if (caughtUp) {
+        if (caughtUpAfterDownload || stopping()) {
+          over = true;
+          return;
+        }
+        await inflow.signal.wait();
+        caughtUp = false;
+        if (stopping()) {
+          over = true;
+          return;
+        }
+      }
+      // Batches committed from here on notify again; those before are seen by this claim.
+      inflow.signal.clear();
       const doneBefore = inflow.done();
-      const rows = await claimDue(deps.db.orm, { limit: claimSize, now: deps.now(), executor: deps.executor });
+      const limit = claimSize;
+      const rows = await claimDue(deps.db.orm, { limit, now: deps.now(), executor: deps.executor });
       const t = performance.now();
       claimSize = t - lastClaimAt < 250 ? Math.min(claimSize * 2, MAX_CLAIM) : minClaim;
       lastClaimAt = t;
       if (rows.length > 0) {
         ready = ready.concat(rows);
+        if (rows.length < limit) {
+          caughtUp = true;
+          caughtUpAfterDownload = doneBefore;
+        }
         return;
       }
       if (doneBefore || stopping()) {

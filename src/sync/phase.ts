@@ -24,6 +24,8 @@ export function databaseCode(err: unknown): DriverCode | "DB_ERROR" {
 export interface Signal {
   notify(): void;
   wait(): Promise<void>;
+  /** Forgets the notifications so far: the next `wait()` waits for a new one. */
+  clear(): void;
 }
 
 export function createSignal(): Signal {
@@ -33,6 +35,9 @@ export function createSignal(): Signal {
     notify() {
       pending = true;
       wake?.();
+    },
+    clear() {
+      pending = false;
     },
     wait() {
       if (pending) {
