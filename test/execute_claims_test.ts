@@ -4,34 +4,23 @@
  * committed batch instead of asking the database for nothing.
  */
 import assert from "node:assert/strict";
-import type { Database, Orm } from "../src/db/client.ts";
+import type { Database } from "../src/db/client.ts";
 import { storeIncoming } from "../src/db/queue/store_incoming.ts";
 import type { Handler } from "../src/handlers/types.ts";
 import { executePhase, type Inflow } from "../src/sync/execute.ts";
 import { createSignal } from "../src/sync/phase.ts";
 import { emptySummary } from "../src/sync/summary.ts";
 import { DEFAULT_RETRY } from "../src/config.ts";
+import { countingOrm } from "./helpers/counting_orm.ts";
 import { dbTest } from "./helpers/db.ts";
 import { FakeLink } from "./helpers/fake_link.ts";
 import { testTickDeps } from "./helpers/tick_deps.ts";
 
 /** `db` with its claims counted (the claim is the only UPDATE built on the database itself). */
-function countingClaims(db: Database): { db: Database; claims: () => number } {
-  let n = 0;
-  const orm = new Proxy(db.orm, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop === "update" && typeof value === "function") {
-        return (...args: unknown[]) => {
-          n++;
-          return value.apply(target, args);
-        };
-      }
-      return value;
-    },
-  }) as Orm;
-  return { db: { ...db, orm }, claims: () => n };
-}
+const countingClaims = (db: Database) => {
+  const { db: wrapped, calls } = countingOrm(db, ["update"]);
+  return { db: wrapped, claims: calls };
+};
 
 const ok: Handler = () => Promise.resolve({});
 

@@ -18,6 +18,33 @@ import { dbTest, freshPostgres, TEST_DATABASE_URL } from "./helpers/db.ts";
 
 const now = new Date("2026-12-03T10:00:00.000Z");
 
+/** `batches` × 100 queued DOWN rows `q-<batch>-<i>`, written by the real writer, all stored at `now`. */
+async function queueBacklog(db: Database, batches: number): Promise<void> {
+  for (let b = 0; b < batches; b++) {
+    await storeIncoming(
+      db.orm,
+      Array.from({ length: 100 }, (_, i) => ({ idExterno: `q-${b}-${i}`, tipo: "T", conteudo: "{}" })),
+      now,
+    );
+  }
+}
+
+/** Registers `name` on a fresh PostgreSQL schema only (the reads are counted by PostgreSQL's statistics). */
+function pgTest(name: string, fn: (db: Database) => Promise<void>): void {
+  Deno.test({
+    name: `${name} [postgres]`,
+    ignore: !TEST_DATABASE_URL,
+    fn: async () => {
+      const { db, drop } = await freshPostgres();
+      try {
+        await fn(db);
+      } finally {
+        await drop();
+      }
+    },
+  });
+}
+
 /** Rows of the message table read so far by scans and through indexes (PostgreSQL's statistics). */
 async function rowsRead(db: Database): Promise<number> {
   await db.rows(sql`select pg_stat_force_next_flush()`);
@@ -72,89 +99,49 @@ dbTest("storeIncoming sorts a batch into new, already queued and already succeed
   ]);
 });
 
-Deno.test({
-  name: "storeIncoming reads no more of the message table than the ids of its batch [postgres]",
-  ignore: !TEST_DATABASE_URL,
-  fn: async () => {
-    const { db, drop } = await freshPostgres();
-    try {
-      // A backlog of 3,000 queued rows, written by the real writer in batches of 100.
-      for (let b = 0; b < 30; b++) {
-        await storeIncoming(
-          db.orm,
-          Array.from({ length: 100 }, (_, i) => ({ idExterno: `q-${b}-${i}`, tipo: "T", conteudo: "{}" })),
-          now,
-        );
-      }
-      const before = await rowsRead(db);
-      const batch = Array.from({ length: 100 }, (_, i) => ({
-        idExterno: i < 50 ? `q-0-${i}` : `new-${i}`,
-        tipo: "T",
-        conteudo: "{}",
-      }));
-      const result = await storeIncoming(db.orm, batch, now);
-      assert.equal(result.inserted.size, 50);
-      assert.equal(result.alreadyStored.size, 50);
-      const read = (await rowsRead(db)) - before;
-      // The 50 queued ids found through the index, not a scan of the 3,000 queued rows.
-      assert.ok(read <= 300, `the statement read ${read} rows of the message table`);
-    } finally {
-      await drop();
-    }
-  },
+pgTest("storeIncoming reads no more of the message table than the ids of its batch", async (db) => {
+  await queueBacklog(db, 30);
+  const before = await rowsRead(db);
+  const batch = Array.from({ length: 100 }, (_, i) => ({
+    idExterno: i < 50 ? `q-0-${i}` : `new-${i}`,
+    tipo: "T",
+    conteudo: "{}",
+  }));
+  const result = await storeIncoming(db.orm, batch, now);
+  assert.equal(result.inserted.size, 50);
+  assert.equal(result.alreadyStored.size, 50);
+  const read = (await rowsRead(db)) - before;
+  // The 50 queued ids found through the index, not a scan of the 3,000 queued rows.
+  assert.ok(read <= 300, `the statement read ${read} rows of the message table`);
 });
 
-Deno.test({
-  name: "claimDue reads the due rows it takes, not the whole backlog [postgres]",
-  ignore: !TEST_DATABASE_URL,
-  fn: async () => {
-    const { db, drop } = await freshPostgres();
-    try {
-      // 3,000 due rows, all of one time (a batch's rows share it), so the order falls to the id.
-      for (let b = 0; b < 30; b++) {
-        await storeIncoming(
-          db.orm,
-          Array.from({ length: 100 }, (_, i) => ({ idExterno: `q-${b}-${i}`, tipo: "T", conteudo: "{}" })),
-          now,
-        );
-      }
-      const before = await rowsRead(db);
-      const claimed = await claimDue(db.orm, { limit: 100, now, executor: "a" });
-      assert.equal(claimed.length, 100);
-      const read = (await rowsRead(db)) - before;
-      // 100 rows found in order through the due index and 100 updated: not a sort of the 3,000 due.
-      assert.ok(read <= 400, `the claim read ${read} rows of the message table`);
-    } finally {
-      await drop();
-    }
-  },
+pgTest("claimDue reads the due rows it takes, not the whole backlog", async (db) => {
+  // All of one time (a batch's rows share it), so the order falls to the id.
+  await queueBacklog(db, 30);
+  const before = await rowsRead(db);
+  const claimed = await claimDue(db.orm, { limit: 100, now, executor: "a" });
+  assert.equal(claimed.length, 100);
+  const read = (await rowsRead(db)) - before;
+  // 100 rows found in order through the due index and 100 updated: not a sort of the 3,000 due.
+  assert.ok(read <= 400, `the claim read ${read} rows of the message table`);
 });
 
-Deno.test({
-  name: "dueUpstream reads the oldest due UP rows it returns, not every waiting reply [postgres]",
-  ignore: !TEST_DATABASE_URL,
-  fn: async () => {
-    const { db, drop } = await freshPostgres();
-    try {
-      // 1,000 published messages waiting (the server was down), written by the real writer, plus DOWN rows.
-      for (let i = 0; i < 1000; i++) {
-        await insertUpstream(db.orm, { type: "T", audience: "app", envelope: "{}" }, new Date(now.getTime() + i));
-      }
-      await storeIncoming(
-        db.orm,
-        Array.from({ length: 100 }, (_, i) => ({ idExterno: `d-${i}`, tipo: "T", conteudo: "{}" })),
-        now,
-      );
-      const before = await rowsRead(db);
-      const due = await dueUpstream(db.orm, new Date(now.getTime() + 10_000), 100, []);
-      const read = (await rowsRead(db)) - before;
-      assert.equal(due.length, 100);
-      const created = due.map((r) => r.dataCriacao.getTime());
-      assert.deepEqual(created, [...created].sort((a, b) => a - b), "oldest first");
-      assert.equal(created[0], now.getTime());
-      assert.ok(read <= 300, `the outbox read ${read} rows of the message table`);
-    } finally {
-      await drop();
-    }
-  },
+pgTest("dueUpstream reads the oldest due UP rows it returns, not every waiting reply", async (db) => {
+  // 1,000 published messages waiting (the server was down), written by the real writer, plus DOWN rows.
+  for (let i = 0; i < 1000; i++) {
+    await insertUpstream(db.orm, { type: "T", audience: "app", envelope: "{}" }, new Date(now.getTime() + i));
+  }
+  await storeIncoming(
+    db.orm,
+    Array.from({ length: 100 }, (_, i) => ({ idExterno: `d-${i}`, tipo: "T", conteudo: "{}" })),
+    now,
+  );
+  const before = await rowsRead(db);
+  const due = await dueUpstream(db.orm, new Date(now.getTime() + 10_000), 100, []);
+  const read = (await rowsRead(db)) - before;
+  assert.equal(due.length, 100);
+  const created = due.map((r) => r.dataCriacao.getTime());
+  assert.deepEqual(created, [...created].sort((a, b) => a - b), "oldest first");
+  assert.equal(created[0], now.getTime());
+  assert.ok(read <= 300, `the outbox read ${read} rows of the message table`);
 });

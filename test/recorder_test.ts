@@ -5,34 +5,23 @@
  */
 import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
-import type { Database, Orm } from "../src/db/client.ts";
+import type { Database } from "../src/db/client.ts";
 import { claimDue } from "../src/db/queue/claim.ts";
 import { storeIncoming } from "../src/db/queue/store_incoming.ts";
 import { LOG_TYPES, type MessageRow } from "../src/db/schema.ts";
 import { succeeded } from "../src/sync/outcome.ts";
 import { createRecorder } from "../src/sync/recorder.ts";
 import { emptySummary } from "../src/sync/summary.ts";
+import { countingOrm } from "./helpers/counting_orm.ts";
 import { dbTest } from "./helpers/db.ts";
 import { FakeLink } from "./helpers/fake_link.ts";
 import { testTickDeps } from "./helpers/tick_deps.ts";
 
-/** `db` with its statements counted. */
-function counted(db: Database): { db: Database; statements: () => number } {
-  let n = 0;
-  const orm = new Proxy(db.orm, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if ((prop === "execute" || prop === "transaction") && typeof value === "function") {
-        return (...args: unknown[]) => {
-          n++;
-          return value.apply(target, args);
-        };
-      }
-      return value;
-    },
-  }) as Orm;
-  return { db: { ...db, orm }, statements: () => n };
-}
+/** `db` with its statements counted (every statement goes through `execute` or `transaction`). */
+const counted = (db: Database) => {
+  const { db: wrapped, calls } = countingOrm(db, ["execute", "transaction"]);
+  return { db: wrapped, statements: calls };
+};
 
 async function claimed(db: Database, count: number): Promise<MessageRow[]> {
   const now = new Date();
