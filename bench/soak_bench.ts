@@ -47,6 +47,18 @@ function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** Bytes under `path` (the PGlite data folder), files only. */
+async function sizeOf(path: string): Promise<number> {
+  let total = 0;
+  if (!(await Deno.stat(path).catch(() => undefined))) return 0;
+  for await (const e of Deno.readDir(path)) {
+    const full = `${path}/${e.name}`;
+    if (e.isDirectory) total += await sizeOf(full);
+    else if (e.isFile) total += (await Deno.stat(full)).size;
+  }
+  return total;
+}
+
 async function waitFor(url: string, init?: RequestInit): Promise<void> {
   for (let i = 0;; i++) {
     try {
@@ -122,7 +134,7 @@ async function soak(backend: string): Promise<void> {
   const base = `http://127.0.0.1:${clientPort}`;
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const basic = { Authorization: `Basic ${btoa(`admin:${TOKEN}`)}` };
-  const samples: { tick: number; rss: number }[] = [];
+  const samples: { tick: number; rss: number; cpu: number; disk?: { all: number; wal: number } }[] = [];
   const split = async (): Promise<string> => {
     if (!SPLIT) return "";
     await new Promise((r) => setTimeout(r, 1100)); // the probe writes every second
@@ -140,6 +152,7 @@ async function soak(backend: string): Promise<void> {
       } MB${await split()}`,
     );
     let n = 0;
+    const cpuAtStart = cpuOf(client.pid);
     const t0 = performance.now();
     for (let tick = 1; tick <= TICKS; tick++) {
       const items = Array.from({ length: TRICKLE }, (_, i) => {
@@ -164,7 +177,10 @@ async function soak(backend: string): Promise<void> {
         }
       }
       if (tick % SAMPLE_EVERY === 0) {
-        samples.push({ tick, rss: rssOf(client.pid).rss });
+        const disk = databaseUrl
+          ? undefined
+          : { all: await sizeOf(`${dir}/data`), wal: await sizeOf(`${dir}/data/pglite/pg_wal`) };
+        samples.push({ tick, rss: rssOf(client.pid).rss, cpu: cpuOf(client.pid), disk });
         if (SPLIT) splits.push(`${tick}:${samples.at(-1)!.rss.toFixed(0)}${await split()}`);
       }
     }
@@ -173,6 +189,16 @@ async function soak(backend: string): Promise<void> {
     const cpu = cpuOf(client.pid);
     const curve = samples.map((s) => `${s.tick}:${s.rss.toFixed(0)}`).join(" ");
     console.log(`${backend.padEnd(8)} RSS (MB) by tick: ${curve}`);
+    // CPU per tick between samples: growth here means a tick costs more as the tables age (bloat, plans).
+    const perTick = samples.map((s, i) =>
+      `${s.tick}:${((s.cpu - (i ? samples[i - 1].cpu : cpuAtStart)) * 1000 / SAMPLE_EVERY).toFixed(0)}`
+    );
+    console.log(`${backend.padEnd(8)} client CPU ms per tick, by tick: ${perTick.join(" ")}`);
+    if (!databaseUrl) {
+      const mb = (n: number) => (n / 1048576).toFixed(0);
+      const disk = samples.map((s) => `${s.tick}:${mb(s.disk!.all)}/${mb(s.disk!.wal)}`).join(" ");
+      console.log(`${backend.padEnd(8)} data folder (MB, all/pg_wal) by tick: ${disk}`);
+    }
     if (SPLIT) {
       console.log(`${backend.padEnd(8)} RSS (V8 heap used/total · external, MB) by tick:\n  ${splits.join("\n  ")}`);
     }

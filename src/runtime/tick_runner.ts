@@ -13,6 +13,7 @@ import { errorFields, type Logger } from "../log.ts";
 import type { AlertWatch } from "../sync/alerts/alert_watch.ts";
 import type { SyncMetrics } from "../sync/metrics.ts";
 import { createTickRunner, type TickRunner } from "../sync/runner.ts";
+import { createMaintenanceSchedule } from "../sync/maintenance_schedule.ts";
 import type { Wiring } from "./wire_credentials.ts";
 
 export interface RuntimeTickRunnerOptions {
@@ -37,6 +38,7 @@ export interface RuntimeTickRunnerOptions {
 export function runtimeTickRunner(options: RuntimeTickRunnerOptions): TickRunner {
   const { config, db, logger, now, executor, appConfig, tenantId, redact, metrics, alerts, current } = options;
   const tracedHandlers = instrumentHandlers(options.handlers, metrics.observeHandler);
+  const maintenance = db.kind === "pglite" ? createMaintenanceSchedule() : undefined;
   const inner = createTickRunner({
     db,
     logger,
@@ -62,6 +64,7 @@ export function runtimeTickRunner(options: RuntimeTickRunnerOptions): TickRunner
       retentionDays: config.retentionDays,
       errorReplies: errorReplyTargets(options.handlersFile),
       redact,
+      maintenance,
     }),
   });
 

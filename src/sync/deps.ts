@@ -10,6 +10,7 @@ import type { HandlerRegistry } from "../handlers/types.ts";
 import type { Logger } from "../log.ts";
 import type { ParsedItem } from "../smartlink/wire.ts";
 import type { TickSummary } from "./summary.ts";
+import type { MaintenanceSchedule } from "./maintenance_schedule.ts";
 
 /** The part of the Smart Link client the tick uses. */
 export interface SmartLinkPort {
@@ -48,6 +49,8 @@ export interface TickDeps {
   errorReplies?: ReadonlyMap<string, ReplyTarget>;
   /** The one redactor, for texts this engine sends out (error replies). */
   redact?: (text: string) => string;
+  /** Set on the embedded database, which has no autovacuum nor checkpointer: when the purge phase does their work. */
+  maintenance?: MaintenanceSchedule;
   /** Aborted at shutdown: stop claiming and downloading. */
   stopSignal?: AbortSignal;
   /** Aborted when running handlers must give up (shutdown grace over). */

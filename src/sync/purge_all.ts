@@ -1,6 +1,11 @@
-/** Purges EXEC and LOG rows older than the retention, batch after batch until none is left. */
+/**
+ * Purges EXEC and LOG rows older than the retention, batch after batch until
+ * none is left; on the embedded database (no autovacuum) the space of the
+ * deleted rows is then reclaimed (`maintainEmbedded`), as an operator who purged expects.
+ */
 import type { Database } from "../db/client.ts";
 import { purgeHistory } from "../db/history/purge.ts";
+import { maintainEmbedded } from "../db/maintenance/maintain_embedded.ts";
 
 /** Deletes every GTOTVSLINKMESSAGEEXEC and GTOTVSLINKLOG row older than `retentionDays` before `now`. */
 export async function purgeAll(
@@ -14,6 +19,8 @@ export async function purgeAll(
     const n = await purgeHistory(db.orm, cutoff);
     total.exec += n.exec;
     total.log += n.log;
-    if (n.exec === 0 && n.log === 0) return total;
+    if (n.exec === 0 && n.log === 0) break;
   }
+  if (db.kind === "pglite" && total.exec + total.log > 0) await maintainEmbedded(db);
+  return total;
 }

@@ -2,12 +2,13 @@
  * One sync tick — what RM's job `ConTotvsAppExecutorTLCProcess` does every
  * minute: refresh config and setup, send upstream, then download (store,
  * commit, then ack) and execute side by side, send the replies as they are
- * stored, purge. Every dependency arrives in `TickDeps`; the caller
+ * stored, purge (and the upkeep of the embedded database). Every dependency arrives in `TickDeps`; the caller
  * (`runner.ts`) guarantees that two ticks never run at once. Each phase is
  * one call of `phase()`, the one place to wrap a phase (timing, tracing).
  */
 import type { RetryParams } from "../config.ts";
 import { purgeHistory } from "../db/history/purge.ts";
+import { maintainEmbedded } from "../db/maintenance/maintain_embedded.ts";
 import { tickRecordText, writeTickRecord } from "./tick_record.ts";
 import { errorFields } from "../log.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
@@ -97,7 +98,24 @@ async function fullTick(
     const purged = await purgeHistory(deps.db.orm, new Date(deps.now().getTime() - deps.retentionDays * 86_400_000));
     summary.purgedExec = purged.exec;
     summary.purgedLog = purged.log;
+    await maintainIfDue(deps, summary);
   });
+}
+
+/** The embedded database's vacuum and checkpoint (`deps.maintenance`, PGlite only); a failure is told, not the tick's error. */
+async function maintainIfDue(deps: TickDeps, summary: TickSummary): Promise<void> {
+  const changed = summary.sent + summary.sendRejected + summary.downloaded + summary.executed + summary.recovered +
+    summary.purgedExec + summary.purgedLog;
+  if (!deps.maintenance?.due(changed, deps.now())) return;
+  const t0 = performance.now();
+  try {
+    await maintainEmbedded(deps.db);
+    deps.logger.debug("Embedded database vacuumed and checkpointed", { ms: Math.round(performance.now() - t0) });
+  } catch (err) {
+    deps.logger.warn("Embedded database upkeep (VACUUM, CHECKPOINT) failed; tried again later", errorFields(err));
+  } finally {
+    deps.maintenance.done(deps.now());
+  }
 }
 
 /** An error of the Smart Link Server (or of reaching it), as opposed to one of the database. */
