@@ -1,6 +1,7 @@
 /**
  * The crash test at a larger size: `deno run -A bench/crash_bench.ts`.
- * Needs TEST_DATABASE_URL (a database it may CREATE DATABASE in). Sized by
+ * Needs TEST_DATABASE_URL (a database it may CREATE DATABASE in), or
+ * CRASH_EMBEDDED=1 to run the client on its embedded database instead. Sized by
  * CRASH_MESSAGES (default 10,000), CRASH_KILLS (default 60) and
  * CRASH_DEADLINE_S (default 1,200); CRASH_SEED replays a run. Exits non-zero
  * when a guarantee broke.
@@ -11,9 +12,12 @@ import { runCrashScenario } from "../test/helpers/crash_scenario.ts";
 import { intFromEnv, seedFromEnv } from "../test/helpers/prng.ts";
 
 if (import.meta.main) {
-  const databaseUrl = Deno.env.get("TEST_DATABASE_URL");
-  if (!databaseUrl) {
-    console.error("TEST_DATABASE_URL is not set: the crash bench needs a PostgreSQL it may create a database in");
+  const embedded = Deno.env.get("CRASH_EMBEDDED") === "1";
+  const databaseUrl = embedded ? undefined : Deno.env.get("TEST_DATABASE_URL");
+  if (!embedded && !databaseUrl) {
+    console.error(
+      "TEST_DATABASE_URL is not set: the crash bench needs a PostgreSQL it may create a database in (or CRASH_EMBEDDED=1)",
+    );
     Deno.exit(2);
   }
   const seed = seedFromEnv("CRASH_SEED");

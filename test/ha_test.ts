@@ -36,8 +36,10 @@ Deno.test({
       let killedDuringTick = false;
       const doneCount = async () =>
         Number(
-          (await rig.db.rows<{ n: number }>(
-            sql`select count(distinct idexterno)::int as n from gtotvslinkmessageexec where direcao = 'DOWN' and sucesso`,
+          (await rig.withDb((db) =>
+            db.rows<{ n: number }>(
+              sql`select count(distinct idexterno)::int as n from gtotvslinkmessageexec where direcao = 'DOWN' and sucesso`,
+            )
           ))[0].n,
         );
       // A tick is in flight for a process since this time (undefined: none).
@@ -71,9 +73,11 @@ Deno.test({
       // show that, since a tick that reaches SMARTLINK_MAX_PER_TICK is followed by drain ticks inside A.
       const aRunning = async () =>
         Number(
-          (await rig.db.rows<{ n: number }>(
-            sql`select count(*)::int as n from gtotvslinkmessage
+          (await rig.withDb((db) =>
+            db.rows<{ n: number }>(
+              sql`select count(*)::int as n from gtotvslinkmessage
                 where status = 'RUNNING' and executor like ${`%:${a.child.pid}:%`}`,
+            )
           ))[0].n,
         ) > 0;
       // A is killed in the middle of the run: once a third is done, while one of its own ticks runs. The count
@@ -117,10 +121,12 @@ Deno.test({
       b.child.kill("SIGTERM");
       const statusB = await b.done;
 
-      const findings = await checkCrashRun(rig.db, rig.commands, rig.erp.calls, rig.sim.state.sent);
+      const findings = await rig.withDb((db) => checkCrashRun(db, rig.commands, rig.erp.calls, rig.sim.state.sent));
       // Every tick of both processes left its record (src/sync/tick_record.ts): none may overlap another.
-      const records = await rig.db.rows<{ datadebug: string }>(sql`select datadebug from gtotvslinklog
-        where idmensagem is null and (logmensagem = 'Tick finished' or logmensagem like 'Tick failed in phase %')`);
+      const records = await rig.withDb((db) =>
+        db.rows<{ datadebug: string }>(sql`select datadebug from gtotvslinklog
+        where idmensagem is null and (logmensagem = 'Tick finished' or logmensagem like 'Tick failed in phase %')`)
+      );
       const windows: TickWindow[] = records.map((r) => {
         const s = JSON.parse(r.datadebug);
         return { start: Date.parse(s.startedAt), end: Date.parse(s.finishedAt) };

@@ -1,20 +1,24 @@
 /**
  * The crash scenario behind `test/crash_test.ts` and `bench/crash_bench.ts`:
  * a real client process (`deno run -A src/main.ts serve`) against a fresh
- * PostgreSQL database, the simulator and an ERP stand-in served by this
+ * PostgreSQL database (or its own embedded one, without `databaseUrl`), the simulator and an ERP stand-in served by this
  * process; ticks driven with `POST /api/sync`; SIGKILL at seeded random
  * moments (during ticks and between them), a restart after each; then a last
  * life that drains everything. The checks compare three records kept apart:
  * the simulator (acks, replies), the ERP stand-in (every handler call) and
- * the client's database (EXEC history).
+ * the client's database (EXEC history). On PostgreSQL every ack is checked
+ * against the database as it arrives; PGlite cannot be opened while the client
+ * holds it, so there every acked id is checked once the last life ended.
  */
 import { sql } from "drizzle-orm";
-import { checkCrashRun, type CrashReport } from "./crash_report.ts";
+import type { Database } from "../../src/db/client.ts";
+import { checkCrashRun, type CrashReport, isCommitted } from "./crash_report.ts";
 import { createPrng } from "./prng.ts";
 import { type ClientLife, createServeRig, sleep } from "./serve_rig.ts";
 
 export interface CrashOptions {
-  databaseUrl: string;
+  /** PostgreSQL; undefined runs the client on its embedded database. */
+  databaseUrl?: string;
   messages: number;
   kills: number;
   seed: number;
@@ -31,7 +35,7 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
   const deadline = started + opts.deadlineMs;
   const prng = createPrng(opts.seed);
   const rig = await createServeRig({ databaseUrl: opts.databaseUrl, messages: opts.messages, prefix: "crash", log });
-  const { db, sim, erp, commands, logFile } = rig;
+  const { sim, erp, commands, logFile } = rig;
   let life: ClientLife | undefined;
   try {
     log(`crash: ${commands.length} commands queued; seed ${opts.seed}; database ${rig.dbName}; log ${logFile}`);
@@ -94,10 +98,12 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
       else killsBetweenTicks++;
       log(`crash: kill ${killsDuringTick + killsBetweenTicks} (${duringTick ? "during a tick" : "between ticks"})`);
     }
-    const doneDuringKills = Number(
-      (await db.rows<{ n: number }>(
-        sql`select count(distinct idexterno)::int as n from gtotvslinkmessageexec where direcao = 'DOWN' and sucesso`,
-      ))[0].n,
+    const doneDuringKills = await rig.withDb(async (db) =>
+      Number(
+        (await db.rows<{ n: number }>(
+          sql`select count(distinct idexterno)::int as n from gtotvslinkmessageexec where direcao = 'DOWN' and sucesso`,
+        ))[0].n,
+      )
     );
 
     // ------------------------------------------------ last life: drain all
@@ -111,7 +117,7 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
         life = await startClient();
         continue;
       }
-      if (!r.busy && sim.state.queue.length === 0 && await rig.rowsLeft() === 0) break;
+      if (!r.busy && sim.state.queue.length === 0 && await rig.rowsLeft(life) === 0) break;
       const s = r.summary ?? {};
       const busy = ["downloaded", "executed", "sent", "recovered"].some((k) => Number(s[k] ?? 0) > 0);
       if (!busy) await sleep(250); // abandoned rows wait for handler timeout + 1 minute
@@ -122,7 +128,10 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
     await life.done;
     life = undefined;
 
-    const findings = await checkCrashRun(db, commands, erp.calls, sim.state.sent);
+    const { findings, ackedBeforeCommit } = await rig.withDb(async (db) => ({
+      findings: await checkCrashRun(db, commands, erp.calls, sim.state.sent),
+      ackedBeforeCommit: opts.databaseUrl ? rig.ackViolations : await uncommitted(db, rig.acked),
+    }));
     return {
       seed: opts.seed,
       messages: commands.length,
@@ -132,8 +141,8 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
       lives,
       ticks,
       doneDuringKills,
-      acksChecked: rig.acksChecked(),
-      ackedBeforeCommit: rig.ackViolations,
+      acksChecked: opts.databaseUrl ? rig.acksChecked() : rig.acked.length,
+      ackedBeforeCommit,
       finalExitCode: finalStatus?.code ?? null,
       unexpectedExits,
       durationMs: Date.now() - started,
@@ -143,4 +152,11 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
   } finally {
     await rig.close();
   }
+}
+
+/** The acked ids the database does not hold. */
+async function uncommitted(db: Database, acked: string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const id of new Set(acked)) if (!await isCommitted(db, id)) missing.push(id);
+  return missing;
 }

@@ -1,10 +1,11 @@
 /**
  * The rig of the process-level tests (crash, active/passive): a fresh
- * PostgreSQL database, the simulator and an ERP stand-in served by this
- * process on loopback (every ack checked against the database: committed
- * first?), a handlers file, queued SGDP commands, and real client processes
- * (`deno run -A src/main.ts serve`) started on demand and driven with
- * `POST /api/sync`.
+ * PostgreSQL database (or, without a URL, an embedded database's data folder
+ * the client creates on its first start), the simulator and an ERP stand-in
+ * served by this process on loopback (on PostgreSQL every ack is checked
+ * against the database: committed first?), a handlers file, queued SGDP
+ * commands, and real client processes (`deno run -A src/main.ts serve`)
+ * started on demand and driven with `POST /api/sync`.
  */
 import { sql } from "drizzle-orm";
 import { fileURLToPath } from "node:url";
@@ -54,15 +55,22 @@ export interface SyncResult {
 }
 
 export interface ServeRig {
-  db: Database;
+  /**
+   * Runs `fn` on the client's database: on PostgreSQL at any time; on PGlite only while no client
+   * process lives (the folder is opened for the call, then closed).
+   */
+  withDb<T>(fn: (db: Database) => Promise<T>): Promise<T>;
+  /** Where the data is: the PostgreSQL database's name, or the embedded data folder. */
   dbName: string;
   sim: Simulator;
   erp: FakeErp;
   logFile: string;
   commands: { id: string; type: string; requestID: string }[];
-  /** Acks the server received for ids the database did not hold at that moment. */
+  /** PostgreSQL: acks the server received for ids the database did not hold at that moment. */
   ackViolations: string[];
   acksChecked(): number;
+  /** Every id acked, in order (PGlite: checked against the database once no client lives). */
+  acked: string[];
   /**
    * Starts one client process (`label` names it in the log) and waits until it answers. With `logName`, its
    * output goes to `<logName>.log` beside `logFile` instead (to tell processes apart).
@@ -70,21 +78,22 @@ export interface ServeRig {
   startClient(label: string, logName?: string): Promise<ClientLife>;
   /** One `POST /api/sync`; undefined when the process died under it. */
   syncOnce(l: ClientLife): Promise<SyncResult | undefined>;
-  /** Rows left in GTOTVSLINKMESSAGE. */
-  rowsLeft(): Promise<number>;
+  /** Rows left in GTOTVSLINKMESSAGE, read by `life`'s own `GET /api/status` on PGlite. */
+  rowsLeft(life?: ClientLife): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Builds the rig. @throws when PostgreSQL or the sockets cannot be had */
+/** Builds the rig; without `databaseUrl` the client runs on its embedded database. @throws when PostgreSQL or the sockets cannot be had */
 export async function createServeRig(opts: {
-  databaseUrl: string;
+  databaseUrl?: string;
   messages: number;
   prefix: string;
   log: (line: string) => void;
 }): Promise<ServeRig> {
-  const dbName = `${opts.prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const dbUrl = databaseUrlFor(opts.databaseUrl, dbName);
   const tmp = await Deno.makeTempDir({ prefix: `smartlink-${opts.prefix}-` });
+  const dataDir = `${tmp}/data`;
+  const dbName = opts.databaseUrl ? `${opts.prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}` : dataDir;
+  const dbUrl = opts.databaseUrl ? databaseUrlFor(opts.databaseUrl, dbName) : undefined;
   const logFile = `${tmp}/client.log`;
   const cleanups: (() => Promise<void> | void)[] = [];
   const lives = new Set<ClientLife>();
@@ -97,19 +106,34 @@ export async function createServeRig(opts: {
       }
     }
   };
-  const admin = await openDatabase({ databaseUrl: opts.databaseUrl, maxConnections: 1 });
-  await admin.orm.execute(sql.raw(`create database ${dbName}`));
-  cleanups.push(async () => {
-    await admin.orm.execute(sql.raw(`drop database if exists ${dbName} with (force)`));
-    await admin.close();
-  });
   try {
-    const db = await openDatabase({ databaseUrl: dbUrl, maxConnections: 4 });
-    cleanups.push(() => db.close());
-    await migrate(db);
+    let db: Database | undefined;
+    if (opts.databaseUrl) {
+      const admin = await openDatabase({ databaseUrl: opts.databaseUrl, maxConnections: 1 });
+      cleanups.push(() => admin.close());
+      await admin.orm.execute(sql.raw(`create database ${dbName}`));
+      cleanups.push(async () => {
+        await admin.orm.execute(sql.raw(`drop database if exists ${dbName} with (force)`));
+      });
+      const pg = await openDatabase({ databaseUrl: dbUrl, maxConnections: 4 });
+      cleanups.push(() => pg.close());
+      await migrate(pg);
+      db = pg;
+    }
+    const withDb = async <T>(fn: (db: Database) => Promise<T>): Promise<T> => {
+      if (db) return await fn(db);
+      if (lives.size > 0) throw new Error("The embedded database is held by a client process");
+      const embedded = await openDatabase({ dataDir });
+      try {
+        return await fn(embedded);
+      } finally {
+        await embedded.close();
+      }
+    };
 
     const sim = createSimulator();
     const ackViolations: string[] = [];
+    const acked: string[] = [];
     let acksChecked = 0;
     const simServer = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (served) => {
       const req = await detach(served);
@@ -118,8 +142,11 @@ export async function createServeRig(opts: {
         // The ack must name something the client's database already holds (committed).
         const body = await req.clone().json().catch(() => undefined) as { id?: unknown } | undefined;
         if (typeof body?.id === "string") {
-          acksChecked++;
-          if (!await isCommitted(db, body.id)) ackViolations.push(body.id);
+          acked.push(body.id);
+          if (db) {
+            acksChecked++;
+            if (!await isCommitted(db, body.id)) ackViolations.push(body.id);
+          }
         }
       }
       return sim.app.fetch(req);
@@ -187,7 +214,7 @@ export async function createServeRig(opts: {
         HOME: Deno.env.get("HOME") ?? tmp,
         DENO_NO_UPDATE_CHECK: "1",
         NO_COLOR: "1",
-        DATABASE_URL: dbUrl,
+        ...(dbUrl ? { DATABASE_URL: dbUrl } : { SMARTLINK_DATA_DIR: dataDir }),
         SMARTLINK_LINK_URL: simUrl,
         SMARTLINK_RAC_TOKEN_URL: `${simUrl}/totvs.rac/connect/token`,
         SMARTLINK_CLIENT_ID: "sim-client",
@@ -261,7 +288,7 @@ export async function createServeRig(opts: {
     };
 
     return {
-      db,
+      withDb,
       dbName,
       sim,
       erp,
@@ -269,10 +296,18 @@ export async function createServeRig(opts: {
       commands,
       ackViolations,
       acksChecked: () => acksChecked,
+      acked,
       startClient,
       syncOnce,
-      rowsLeft: async () =>
-        Number((await db.rows<{ n: number }>(sql`select count(*)::int as n from gtotvslinkmessage`))[0].n),
+      rowsLeft: async (life) => {
+        if (db) {
+          return Number((await db.rows<{ n: number }>(sql`select count(*)::int as n from gtotvslinkmessage`))[0].n);
+        }
+        if (!life) throw new Error("rowsLeft() on the embedded database needs the living client");
+        const res = await fetch(`${life.url}/api/status`, { signal: AbortSignal.timeout(10_000) });
+        if (res.status !== 200) throw new Error(`GET /api/status answered ${res.status}`);
+        return Number((await res.json()).counts.total);
+      },
       close,
     };
   } catch (err) {
