@@ -137,3 +137,12 @@ dbTest(
     assert.deepEqual(await vacuumedSince(db, before), backend === "pglite" ? TABLES : []);
   },
 );
+
+dbTest("no upkeep starts once shutdown began: closing the database writes its own checkpoint", async (db) => {
+  const stop = new AbortController();
+  stop.abort();
+  const before = await vacuums(db);
+  const { summary } = await churn(db, 5, { maintenance: createMaintenanceSchedule(), stopSignal: stop.signal });
+  assert.equal(summary.error, undefined);
+  assert.deepEqual(await vacuumedSince(db, before), []);
+});

@@ -8,12 +8,12 @@
  */
 import type { RetryParams } from "../config.ts";
 import { purgeHistory } from "../db/history/purge.ts";
-import { maintainEmbedded } from "../db/maintenance/maintain_embedded.ts";
 import { tickRecordText, writeTickRecord } from "./tick_record.ts";
 import { errorFields } from "../log.ts";
 import { SmartLinkError } from "../smartlink/errors.ts";
 import type { TickDeps, TickOptions } from "./deps.ts";
 import { downstreamPhase } from "./downstream.ts";
+import { maintainIfDue } from "./maintain_if_due.ts";
 import { executePhase, type Inflow } from "./execute.ts";
 import { createSignal, databaseCode, PhaseError } from "./phase.ts";
 import { emptySummary, type TickPhase, type TickSummary, type TickTrigger } from "./summary.ts";
@@ -100,22 +100,6 @@ async function fullTick(
     summary.purgedLog = purged.log;
     await maintainIfDue(deps, summary);
   });
-}
-
-/** The embedded database's vacuum and checkpoint (`deps.maintenance`, PGlite only); a failure is told, not the tick's error. */
-async function maintainIfDue(deps: TickDeps, summary: TickSummary): Promise<void> {
-  const changed = summary.sent + summary.sendRejected + summary.downloaded + summary.executed + summary.recovered +
-    summary.purgedExec + summary.purgedLog;
-  if (!deps.maintenance?.due(changed, deps.now())) return;
-  const t0 = performance.now();
-  try {
-    await maintainEmbedded(deps.db);
-    deps.logger.debug("Embedded database vacuumed and checkpointed", { ms: Math.round(performance.now() - t0) });
-  } catch (err) {
-    deps.logger.warn("Embedded database upkeep (VACUUM, CHECKPOINT) failed; tried again later", errorFields(err));
-  } finally {
-    deps.maintenance.done(deps.now());
-  }
 }
 
 /** An error of the Smart Link Server (or of reaching it), as opposed to one of the database. */
