@@ -172,6 +172,18 @@ async function wire(backend: string, sim: RemoteSim, handlersPath: string, laten
       ]], client.seconds)
     } · floor run ${cpuLine(n, [["floor", after.cpu], ["simulator", after.simCpu]], n / after.rate)}`,
   );
+  // The most the client run could reach here if its processes kept every core busy: the cores divided by the CPU
+  // it needs per message (client, simulator, local PostgreSQL), against the floor. Below the target, no change
+  // that leaves the CPU per message as it is can meet it on this machine.
+  const runCpu = client.cpuSeconds + (simCpu ?? 0) + (backend === "postgres" ? pgCpu ?? 0 : 0);
+  if (runCpu > 0) {
+    const ceiling = (navigator.hardwareConcurrency * n / runCpu) / floor;
+    console.log(
+      `${label} ceiling with all ${navigator.hardwareConcurrency} cores busy at this CPU per message: ${
+        fmt(navigator.hardwareConcurrency * n / runCpu).trim()
+      } msg/s, ratio ${ceiling.toFixed(2)}`,
+    );
+  }
   const phases = Object.entries(client.phaseMs as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(" · ");
   console.log(`${backend.padEnd(8)} ${String(latencyMs).padStart(2)} ms: client phases (ms, overlapping): ${phases}`);
 }
