@@ -141,7 +141,7 @@ export async function runCrashScenario(opts: CrashOptions): Promise<CrashReport>
       lives,
       ticks,
       doneDuringKills,
-      acksChecked: opts.databaseUrl ? rig.acksChecked() : rig.acked.length,
+      acksChecked: rig.acked.length,
       ackedBeforeCommit,
       finalExitCode: finalStatus?.code ?? null,
       unexpectedExits,
