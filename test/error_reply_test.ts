@@ -126,7 +126,7 @@ dbTest("a message abandoned past the maximum gets its error reply; one without e
     }));
     await storeIncoming(db.orm, incoming, flow.clock.now());
     // A process claimed both and died: their only attempt never finished.
-    assert.equal((await claimDue(db.orm, { limit: 10, now: flow.clock.now(), executor: "crashed" })).length, 2);
+    assert.equal((await claimDue(db.orm, { limit: 10, now: flow.clock.now(), executor: "crashed" })).rows.length, 2);
     flow.clock.advance(5_000 + 60_000 + 1_000);
     const s = await runTick(flow);
     assert.equal(s.recovered, 2);

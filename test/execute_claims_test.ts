@@ -4,6 +4,8 @@
  * committed batch instead of asking the database for nothing.
  */
 import assert from "node:assert/strict";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import type { Database } from "../src/db/client.ts";
 import { storeIncoming } from "../src/db/queue/store_incoming.ts";
 import type { Handler } from "../src/handlers/types.ts";
@@ -16,9 +18,13 @@ import { dbTest } from "./helpers/db.ts";
 import { FakeLink } from "./helpers/fake_link.ts";
 import { testTickDeps } from "./helpers/tick_deps.ts";
 
-/** `db` with its claims counted (the claim is the only UPDATE built on the database itself). */
+const dialect = new PgDialect();
+/** The claim's statement: the one that sets rows RUNNING. */
+const isClaim = (args: unknown[]) => / set\s+status = 'RUNNING'/.test(dialect.sqlToQuery(args[0] as SQL).sql);
+
+/** `db` with its claims counted. */
 const countingClaims = (db: Database) => {
-  const { db: wrapped, calls } = countingOrm(db, ["update"]);
+  const { db: wrapped, calls } = countingOrm(db, ["execute"], isClaim);
   return { db: wrapped, claims: calls };
 };
 

@@ -61,7 +61,9 @@ dbTest("storeIncoming sorts a batch into new, already queued and already succeed
     { idExterno: "done", tipo: "T", conteudo: '{"n":2}' },
   ], now);
   // "done" succeeds through the real writers: claimed, then recorded (its row moves to EXEC).
-  const claimed = (await claimDue(db.orm, { limit: 10, now, executor: "a" })).filter((r) => r.idExterno === "done");
+  const claimed = (await claimDue(db.orm, { limit: 10, now, executor: "a" })).rows.filter((r) =>
+    r.idExterno === "done"
+  );
   const at = { attempt: 1, startedAt: now, finishedAt: now };
   await recordOutcomes(db.orm, claimed.map((row) => succeeded(row, at, { logs: [] })), now);
 
@@ -119,7 +121,7 @@ pgTest("claimDue reads the due rows it takes, not the whole backlog", async (db)
   // All of one time (a batch's rows share it), so the order falls to the id.
   await queueBacklog(db, 30);
   const before = await rowsRead(db);
-  const claimed = await claimDue(db.orm, { limit: 100, now, executor: "a" });
+  const claimed = (await claimDue(db.orm, { limit: 100, now, executor: "a" })).rows;
   assert.equal(claimed.length, 100);
   const read = (await rowsRead(db)) - before;
   // 100 rows found in order through the due index and 100 updated: not a sort of the 3,000 due.

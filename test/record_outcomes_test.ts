@@ -14,7 +14,7 @@ dbTest("recordOutcomes records the successes still as claimed and only warns abo
     { idExterno: "on-time", tipo: "T", conteudo: '{"n":1}' },
     { idExterno: "late", tipo: "T", conteudo: '{"n":2}' },
   ], now);
-  const claimed = await claimDue(db.orm, { limit: 10, now, executor: "a" });
+  const claimed = (await claimDue(db.orm, { limit: 10, now, executor: "a" })).rows;
   assert.equal(claimed.length, 2);
   const late = claimed.find((r) => r.idExterno === "late")!;
   // Another attempt took the row meanwhile (a newer counter): this process's result is late.

@@ -30,7 +30,7 @@ async function claimed(db: Database, count: number): Promise<MessageRow[]> {
     Array.from({ length: count }, (_, i) => ({ idExterno: `r-${i}`, tipo: "T", conteudo: "{}" })),
     now,
   );
-  return await claimDue(db.orm, { limit: count, now, executor: "test" });
+  return (await claimDue(db.orm, { limit: count, now, executor: "test" })).rows;
 }
 
 const outcome = (row: MessageRow) => {

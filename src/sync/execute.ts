@@ -52,7 +52,7 @@ export async function executePhase(
   await recoverAbandoned(deps, retry, summary);
   const recorder = createRecorder(deps, summary, onReplies);
   const stopping = () => deps.stopSignal?.aborted === true || recorder.error !== undefined;
-  const feeder = createFeeder(deps, inflow, stopping);
+  const feeder = createFeeder(deps, summary, inflow, stopping);
   const worker = async () => {
     for (let row = await feeder.next(); row !== undefined; row = await feeder.next()) {
       recorder.add(await runHandler(deps, retry, row));
@@ -81,7 +81,7 @@ export async function executePhase(
 }
 
 /** Claims ahead of the handlers, one claim at a time; the claim grows while handlers keep up. */
-function createFeeder(deps: TickDeps, inflow: Inflow, stopping: () => boolean): Feeder {
+function createFeeder(deps: TickDeps, summary: TickSummary, inflow: Inflow, stopping: () => boolean): Feeder {
   const minClaim = Math.max(deps.concurrency * 2, 8);
   let claimSize = minClaim;
   let ready: MessageRow[] = [];
@@ -113,18 +113,29 @@ function createFeeder(deps: TickDeps, inflow: Inflow, stopping: () => boolean): 
       inflow.signal.clear();
       const doneBefore = inflow.done();
       const limit = claimSize;
-      const rows = await claimDue(deps.db.orm, { limit, now: deps.now(), executor: deps.executor });
+      const { rows, alreadySucceeded } = await claimDue(deps.db.orm, {
+        limit,
+        now: deps.now(),
+        executor: deps.executor,
+      });
+      if (alreadySucceeded > 0) {
+        summary.duplicates += alreadySucceeded;
+        deps.logger.info("Copies of commands that already succeeded removed instead of executed", {
+          count: alreadySucceeded,
+        });
+      }
       const t = performance.now();
       claimSize = t - lastClaimAt < 250 ? Math.min(claimSize * 2, MAX_CLAIM) : minClaim;
       lastClaimAt = t;
       if (rows.length > 0) {
         ready = ready.concat(rows);
-        if (rows.length < limit) {
+        if (rows.length + alreadySucceeded < limit) {
           caughtUp = true;
           caughtUpAfterDownload = doneBefore;
         }
         return;
       }
+      if (alreadySucceeded > 0) continue; // the claim took only removed copies: more may be due
       if (doneBefore || stopping()) {
         over = true;
         return;

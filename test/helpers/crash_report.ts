@@ -99,7 +99,8 @@ export async function checkCrashRun(
   for (const r of left) rowsLeft[`${r.direcao}/${r.status}`] = Number(r.n);
 
   const callsByMessage = new Map<string, { attempt: number; at: number }[]>();
-  const calledRequestIds = new Set<string>();
+  // By command, whatever local row carried it: a second copy of a command has its own local ID.
+  const callTimesByRequest = new Map<string, number[]>();
   for (const call of erpCalls) {
     const id = call.headers["x-smartlink-message-id"];
     const list = callsByMessage.get(id) ?? [];
@@ -107,7 +108,9 @@ export async function checkCrashRun(
     callsByMessage.set(id, list);
     try {
       const requestID = JSON.parse(call.body)?.content?.requestID;
-      if (typeof requestID === "string") calledRequestIds.add(requestID);
+      if (typeof requestID === "string") {
+        callTimesByRequest.set(requestID, [...(callTimesByRequest.get(requestID) ?? []), call.at.getTime()]);
+      }
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
     }
@@ -129,15 +132,17 @@ export async function checkCrashRun(
   const doubleSuccess: string[] = [];
   for (const c of commands) {
     const ok = successes.get(c.id) ?? [];
-    if (ok.length === 0 || !calledRequestIds.has(c.requestID) || !replies.has(c.requestID)) {
+    const callTimes = callTimesByRequest.get(c.requestID) ?? [];
+    if (ok.length === 0 || callTimes.length === 0 || !replies.has(c.requestID)) {
       lost.push(c.id);
       continue;
     }
     if (ok.length > 1) doubleSuccess.push(c.id);
+    const firstSuccessEnd = Math.min(...ok.map((e) => new Date(e.datafim).getTime()));
+    if (callTimes.some((at) => at > firstSuccessEnd)) duplicatesAfterSuccess.push(c.id);
     for (const e of ok) {
       const end = new Date(e.datafim).getTime();
       const calls = callsByMessage.get(e.idmensagem) ?? [];
-      if (calls.some((call) => call.at > end)) duplicatesAfterSuccess.push(c.id);
       if (!calls.some((call) => call.attempt === e.tentativa && call.at <= end)) inconsistentExec.push(c.id);
     }
   }

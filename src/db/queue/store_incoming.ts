@@ -67,7 +67,10 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
   }));
   const at = sql`${now.toISOString()}::timestamptz`;
   // Raw SQL: data-modifying CTEs over one json_to_recordset are not in Drizzle's builder. `existing`
-  // reads the snapshot before the statement, so it never sees the rows `ins` inserts. `done` and
+  // reads the snapshot before the statement, so it never sees the rows `ins` inserts. `ins` skips the ids
+  // `existing` found, not only those its own conflict check finds: a row in the snapshot may be deleted by
+  // its success committing while this statement runs, and the insert, which waits for that commit, would
+  // then find no conflict and queue a second copy that `done` (read before the commit) did not stop. `done` and
   // `existing` look each id up through its index (a lateral `limit 1` is never turned into a join): with
   // the planner's statistics behind a growing backlog it chose a hash join over a full scan of the
   // message table, 1.5 of the statement's 2.5 ms with 15,000 rows queued, growing with the backlog.
@@ -82,19 +85,19 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
         select u.idexterno, e.idmensagem from u
         cross join lateral (
           select e.idmensagem from gtotvslinkmessageexec e where e.sucesso and e.idexterno = u.idexterno limit 1) e),
-      ins as (
-        insert into gtotvslinkmessage
-          (idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
-           datatentativaexec, datacriacao, dataalteracao)
-        select idexterno, 'DOWN', tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro, ${at}, ${at}, ${at}
-        from v where idexterno not in (select idexterno from done)
-        on conflict (idexterno) do nothing
-        returning id, idexterno, status),
       existing as (
         select m.id, m.idexterno, m.conteudo from u
         cross join lateral (
           select m.id, m.idexterno, m.conteudo from gtotvslinkmessage m where m.idexterno = u.idexterno limit 1) m
         where u.idexterno not in (select idexterno from done)),
+      ins as (
+        insert into gtotvslinkmessage
+          (idexterno, direcao, tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro,
+           datatentativaexec, datacriacao, dataalteracao)
+        select idexterno, 'DOWN', tipo, audiencia, idcorrelacao, conteudo, status, ultimoerro, ${at}, ${at}, ${at}
+        from v where idexterno not in (select idexterno from done) and idexterno not in (select idexterno from existing)
+        on conflict (idexterno) do nothing
+        returning id, idexterno, status),
       logs as (
         insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
         select ins.id, case when ins.status = 'DEAD' then ${LOG_TYPES.error}::int else ${LOG_TYPES.info}::int end,
