@@ -5,6 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client.ts";
+import { REMOVED_COPY_TEXT } from "../../src/db/queue/claim.ts";
 import type { ErpCall } from "../../src/simulator/erp.ts";
 import type { SentMessage } from "../../src/simulator/state.ts";
 
@@ -27,6 +28,8 @@ export interface CrashFindings {
   duplicateReplies: number;
   /** Rows still in GTOTVSLINKMESSAGE at the end, by direction and status. */
   rowsLeft: Record<string, number>;
+  /** Second copies of succeeded commands the claim removed instead of running (their LOG rows). */
+  copiesRemovedByClaim: number;
 }
 
 export interface CrashReport extends CrashFindings {
@@ -65,7 +68,7 @@ export function formatCrashReport(r: CrashReport): string {
     `messages checked: ${r.messagesChecked} (${r.doneDuringKills} done before the last kill)`,
     `acks checked against the database: ${r.acksChecked}; acked before commit: ${r.ackedBeforeCommit.length}`,
     `messages lost: ${r.lost.length}`,
-    `duplicate executions after recorded success: ${r.duplicatesAfterSuccess.length}`,
+    `duplicate executions after recorded success: ${r.duplicatesAfterSuccess.length}; second copies removed by the claim: ${r.copiesRemovedByClaim}`,
     `success EXEC rows without their handler call: ${r.inconsistentExec.length}; double successes: ${r.doubleSuccess.length}`,
     `re-executions before recording (allowed): ${r.reExecutionsBeforeRecording} of ${r.handlerCalls} handler calls`,
     `abandoned attempts recovered: ${r.abandonedAttempts}; highest attempt: ${r.maxAttempt}`,
@@ -94,6 +97,9 @@ export async function checkCrashRun(
   }>(sql`select idmensagem, idexterno, direcao, tentativa, sucesso, resultado, datafim from gtotvslinkmessageexec`);
   const left = await db.rows<{ direcao: string; status: string; n: number }>(
     sql`select direcao, status, count(*)::int as n from gtotvslinkmessage group by 1, 2`,
+  );
+  const [removed] = await db.rows<{ n: number }>(
+    sql`select count(*)::int as n from gtotvslinklog where logmensagem = ${REMOVED_COPY_TEXT}`,
   );
   const rowsLeft: Record<string, number> = {};
   for (const r of left) rowsLeft[`${r.direcao}/${r.status}`] = Number(r.n);
@@ -163,5 +169,6 @@ export async function checkCrashRun(
     repliesSent: sent.length,
     duplicateReplies,
     rowsLeft,
+    copiesRemovedByClaim: removed.n,
   };
 }

@@ -17,7 +17,8 @@ export interface ClaimResult {
   alreadySucceeded: number;
 }
 
-const REMOVED_TEXT = "Redelivered message already succeeded: its second copy removed, not executed";
+/** The LOG text of a copy removed by the claim (in the first copy's history). */
+export const REMOVED_COPY_TEXT = "Redelivered message already succeeded: its second copy removed, not executed";
 
 const COLUMNS = Object.entries(getTableColumns(message));
 
@@ -68,7 +69,7 @@ export async function claimDue(
         returning m.id),
       logs as (
         insert into gtotvslinklog (idmensagem, logtype, logmensagem, logdate, datadebug, tipo)
-        select due.done, ${LOG_TYPES.info}::int, ${REMOVED_TEXT}::text, ${at},
+        select due.done, ${LOG_TYPES.info}::int, ${REMOVED_COPY_TEXT}::text, ${at},
                '{"idExterno":' || to_json(due.idexterno)::text || ',"copy":' || to_json(due.id::text)::text || '}',
                due.tipo
         from due join removed on removed.id = due.id
