@@ -170,6 +170,27 @@ Deno.test("setup and send are recorded", async () => {
   );
 });
 
+Deno.test("the simulator keeps the last historyLimit sends (10,000 by default), and a reset keeps the limit", async () => {
+  const clock = { t: T0 };
+  const limited = createSimulator({ now: () => clock.t, historyLimit: 3 });
+  const form = tokenForm(GOOD_FORM);
+  const res = await limited.app.request(SIM + "/totvs.rac/connect/token", form);
+  const { access_token } = (await res.json()) as { access_token: string };
+  const send = (n: number) =>
+    limited.app.request(SIM + "/api/v1/link/send/T/A", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${access_token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ n }),
+    });
+  for (let n = 1; n <= 5; n++) assert.equal((await send(n)).status, 202);
+  assert.deepEqual(limited.state.sent.map((m) => m.body), ['{"n":3}', '{"n":4}', '{"n":5}']);
+  assert.equal((await limited.app.request(SIM + "/_sim/reset", { method: "POST" })).status, 200);
+  for (let n = 6; n <= 10; n++) assert.equal((await send(n)).status, 202);
+  assert.equal(limited.state.sent.length, 3, "the limit survives a reset");
+  assert.equal(createSimulator().state.historyLimit, 10_000);
+  assert.equal(createSimulator({ historyLimit: Infinity }).state.historyLimit, Infinity);
+});
+
 Deno.test("faults hit the next N matching requests, then stop", async () => {
   const s = setup();
   const added = await s.control("/_sim/faults", { op: "get", status: 503, count: 2, retryAfterS: 5 });

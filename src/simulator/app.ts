@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   issuer?: string;
   /** Milliseconds added to every RAC and Smart Link request (also `/_sim/mode {"latencyMs":…}`). Default 0. */
   latencyMs?: number;
+  /** Acked, nacked and sent entries kept in the state (default 10,000; Infinity keeps all). */
+  historyLimit?: number;
   /** Waits `ms` or until `signal` aborts; the latency and `delayMs` faults use it. Default: a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The wire profile it speaks (`profiles/<variant>.json`). Default "default". */
@@ -94,7 +96,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   const tenantId = opts.tenantId ?? DEFAULT_SIM_TENANT_ID;
   const issuer = opts.issuer ?? "http://127.0.0.1/totvs.rac";
   const tokens = createTokenIssuer({ issuer, tenantId, lifetimeS: opts.tokenLifetimeS ?? 3600, now });
-  const state = createState();
+  const state = createState(opts.historyLimit);
   const latencyMs = opts.latencyMs ?? 0;
   state.mode.latencyMs = latencyMs;
   const sleep = opts.sleep ?? delay;

@@ -59,12 +59,16 @@ export interface SimulatorState {
   faults: Fault[];
   mode: { getMode: GetMode; batchSize: number; ackNotFound: number; latencyMs: number };
   nextSeq: number;
+  /** How many acked, nacked and sent entries are kept (the oldest go first). */
+  historyLimit: number;
 }
 
-const HISTORY_LIMIT = 10_000;
+/** The default of `historyLimit`: a long-running simulator's memory stays bounded. */
+export const DEFAULT_HISTORY_LIMIT = 10_000;
 const REQUEST_LOG_LIMIT = 1_000;
 
-export function createState(): SimulatorState {
+/** `historyLimit`: see `SimulatorState.historyLimit` (a harness that checks every send passes Infinity). */
+export function createState(historyLimit = DEFAULT_HISTORY_LIMIT): SimulatorState {
   return {
     queue: [],
     setups: [],
@@ -78,12 +82,13 @@ export function createState(): SimulatorState {
     faults: [],
     mode: { getMode: "array", batchSize: 50, ackNotFound: 404, latencyMs: 0 },
     nextSeq: 1,
+    historyLimit,
   };
 }
 
 /** Empties everything in place (the object identity is kept for holders of `state`). */
 export function resetState(state: SimulatorState): void {
-  Object.assign(state, createState());
+  Object.assign(state, createState(state.historyLimit));
 }
 
 function pushBounded<T>(list: T[], value: T, limit: number): void {
@@ -133,7 +138,7 @@ export function nackItem(state: SimulatorState, id: string, reason: string): boo
   const index = state.queue.findIndex((entry) => entry.id === id);
   if (index < 0) return false;
   state.queue.splice(index, 1);
-  pushBounded(state.nacked, { id, reason }, HISTORY_LIMIT);
+  pushBounded(state.nacked, { id, reason }, state.historyLimit);
   return true;
 }
 
@@ -142,12 +147,12 @@ export function ackItem(state: SimulatorState, id: string): boolean {
   const index = state.queue.findIndex((entry) => entry.id === id);
   if (index < 0) return false;
   state.queue.splice(index, 1);
-  pushBounded(state.acked, id, HISTORY_LIMIT);
+  pushBounded(state.acked, id, state.historyLimit);
   return true;
 }
 
 export function recordSent(state: SimulatorState, message: SentMessage): void {
-  pushBounded(state.sent, message, HISTORY_LIMIT);
+  pushBounded(state.sent, message, state.historyLimit);
 }
 
 export function recordRequest(state: SimulatorState, op: SimOp, status: number, now: Date): void {

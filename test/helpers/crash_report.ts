@@ -13,6 +13,8 @@ export interface CrashFindings {
   messagesChecked: number;
   /** Commands without a recorded success, a handler call or a reply. */
   lost: string[];
+  /** For each lost command, what it lacks (its success EXEC rows, handler calls and replies, counted). */
+  lostDetail: string[];
   /** Commands whose handler was called after their success was recorded. */
   duplicatesAfterSuccess: string[];
   /** Success EXEC rows without the handler call they claim. */
@@ -67,7 +69,7 @@ export function formatCrashReport(r: CrashReport): string {
     `kills survived: ${r.killsSurvived} (${r.killsDuringTick} during a tick, ${r.killsBetweenTicks} between ticks; ${r.lives} process lives, ${r.ticks} ticks)`,
     `messages checked: ${r.messagesChecked} (${r.doneDuringKills} done before the last kill)`,
     `acks checked against the database: ${r.acksChecked}; acked before commit: ${r.ackedBeforeCommit.length}`,
-    `messages lost: ${r.lost.length}`,
+    `messages lost: ${r.lost.length}${r.lostDetail.length > 0 ? ` (${r.lostDetail.slice(0, 10).join("; ")})` : ""}`,
     `duplicate executions after recorded success: ${r.duplicatesAfterSuccess.length}; second copies removed by the claim: ${r.copiesRemovedByClaim}`,
     `success EXEC rows without their handler call: ${r.inconsistentExec.length}; double successes: ${r.doubleSuccess.length}`,
     `re-executions before recording (allowed): ${r.reExecutionsBeforeRecording} of ${r.handlerCalls} handler calls`,
@@ -133,6 +135,7 @@ export async function checkCrashRun(
   }
 
   const lost: string[] = [];
+  const lostDetail: string[] = [];
   const duplicatesAfterSuccess: string[] = [];
   const inconsistentExec: string[] = [];
   const doubleSuccess: string[] = [];
@@ -141,6 +144,11 @@ export async function checkCrashRun(
     const callTimes = callTimesByRequest.get(c.requestID) ?? [];
     if (ok.length === 0 || callTimes.length === 0 || !replies.has(c.requestID)) {
       lost.push(c.id);
+      lostDetail.push(
+        `${c.id}: ${ok.length} success EXEC rows, ${callTimes.length} handler calls, ${
+          replies.get(c.requestID) ?? 0
+        } replies`,
+      );
       continue;
     }
     if (ok.length > 1) doubleSuccess.push(c.id);
@@ -159,6 +167,7 @@ export async function checkCrashRun(
   return {
     messagesChecked: commands.length,
     lost,
+    lostDetail,
     duplicatesAfterSuccess,
     inconsistentExec,
     doubleSuccess,

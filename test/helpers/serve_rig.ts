@@ -130,7 +130,8 @@ export async function createServeRig(opts: {
       }
     };
 
-    const sim = createSimulator();
+    // Every send kept: the run's check counts replies per command (the default keeps the last 10,000).
+    const sim = createSimulator({ historyLimit: Infinity });
     const ackViolations: string[] = [];
     const acked: string[] = [];
     const simServer = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (served) => {
