@@ -11,10 +11,8 @@ import type { SentMessage } from "../../src/simulator/state.ts";
 
 export interface CrashFindings {
   messagesChecked: number;
-  /** Commands without a recorded success, a handler call or a reply. */
+  /** Commands without a recorded success, a handler call or a reply: `<id>: <what it has, counted>`. */
   lost: string[];
-  /** For each lost command, what it lacks (its success EXEC rows, handler calls and replies, counted). */
-  lostDetail: string[];
   /** Commands whose handler was called after their success was recorded. */
   duplicatesAfterSuccess: string[];
   /** Success EXEC rows without the handler call they claim. */
@@ -69,7 +67,7 @@ export function formatCrashReport(r: CrashReport): string {
     `kills survived: ${r.killsSurvived} (${r.killsDuringTick} during a tick, ${r.killsBetweenTicks} between ticks; ${r.lives} process lives, ${r.ticks} ticks)`,
     `messages checked: ${r.messagesChecked} (${r.doneDuringKills} done before the last kill)`,
     `acks checked against the database: ${r.acksChecked}; acked before commit: ${r.ackedBeforeCommit.length}`,
-    `messages lost: ${r.lost.length}${r.lostDetail.length > 0 ? ` (${r.lostDetail.slice(0, 10).join("; ")})` : ""}`,
+    `messages lost: ${r.lost.length}${r.lost.length > 0 ? ` (${r.lost.slice(0, 10).join("; ")})` : ""}`,
     `duplicate executions after recorded success: ${r.duplicatesAfterSuccess.length}; second copies removed by the claim: ${r.copiesRemovedByClaim}`,
     `success EXEC rows without their handler call: ${r.inconsistentExec.length}; double successes: ${r.doubleSuccess.length}`,
     `re-executions before recording (allowed): ${r.reExecutionsBeforeRecording} of ${r.handlerCalls} handler calls`,
@@ -135,7 +133,6 @@ export async function checkCrashRun(
   }
 
   const lost: string[] = [];
-  const lostDetail: string[] = [];
   const duplicatesAfterSuccess: string[] = [];
   const inconsistentExec: string[] = [];
   const doubleSuccess: string[] = [];
@@ -143,8 +140,7 @@ export async function checkCrashRun(
     const ok = successes.get(c.id) ?? [];
     const callTimes = callTimesByRequest.get(c.requestID) ?? [];
     if (ok.length === 0 || callTimes.length === 0 || !replies.has(c.requestID)) {
-      lost.push(c.id);
-      lostDetail.push(
+      lost.push(
         `${c.id}: ${ok.length} success EXEC rows, ${callTimes.length} handler calls, ${
           replies.get(c.requestID) ?? 0
         } replies`,
@@ -167,7 +163,6 @@ export async function checkCrashRun(
   return {
     messagesChecked: commands.length,
     lost,
-    lostDetail,
     duplicatesAfterSuccess,
     inconsistentExec,
     doubleSuccess,

@@ -59,7 +59,7 @@ export async function claimDue(
         from gtotvslinkmessage m
         left join lateral (
           select e.idmensagem from gtotvslinkmessageexec e
-          where e.sucesso and m.idexterno is not null and e.idexterno = m.idexterno limit 1) d on true
+          where e.sucesso and e.idexterno = m.idexterno limit 1) d on true
         where m.direcao = 'DOWN' and m.status in ('PENDING', 'RETRY') and m.datatentativaexec <= ${at}
         order by m.datatentativaexec, m.id
         limit ${opts.limit}

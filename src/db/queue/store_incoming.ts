@@ -67,13 +67,14 @@ export async function storeIncoming(ex: Orm, rows: IncomingRow[], now: Date): Pr
   }));
   const at = sql`${now.toISOString()}::timestamptz`;
   // Raw SQL: data-modifying CTEs over one json_to_recordset are not in Drizzle's builder. `existing`
-  // reads the snapshot before the statement, so it never sees the rows `ins` inserts. `ins` skips the ids
-  // `existing` found, not only those its own conflict check finds: a row in the snapshot may be deleted by
-  // its success committing while this statement runs, and the insert, which waits for that commit, would
-  // then find no conflict and queue a second copy that `done` (read before the commit) did not stop. `done` and
-  // `existing` look each id up through its index (a lateral `limit 1` is never turned into a join): with
-  // the planner's statistics behind a growing backlog it chose a hash join over a full scan of the
-  // message table, 1.5 of the statement's 2.5 ms with 15,000 rows queued, growing with the backlog.
+  // reads the snapshot before the statement, so it never sees the rows `ins` inserts.
+  // `ins` skips the ids `existing` found, not only those its own conflict check finds: a row in the
+  // snapshot may be deleted by its success committing while this statement runs, and the insert, which
+  // waits for that commit, would then find no conflict and queue a second copy that `done` (read before
+  // the commit) did not stop.
+  // `done` and `existing` look each id up through its index (a lateral `limit 1` is never turned into a
+  // join): with the planner's statistics behind a growing backlog it chose a hash join over a full scan of
+  // the message table, 1.5 of the statement's 2.5 ms with 15,000 rows queued, growing with the backlog.
   const out = await queryRows<{ kind: "ins" | "done" | "existing"; idexterno: string; id: string; status: string }>(
     ex,
     sql`with v as (
